@@ -1,0 +1,65 @@
+/**
+ * The ServiceContext every service takes: storage, clock, ids, the personal-data cipher and a logger. Built once
+ * per process (by the CLI, the server or a test), so services never reach for globals.
+ */
+import crypto from 'node:crypto';
+import pino, { type Logger } from 'pino';
+import { typeid } from 'typeid-js';
+import type { Config } from './config.js';
+import { openStorage, type Storage } from './storage/db.js';
+import path from 'node:path';
+import { createPiiCipher, loadOrCreateMasterKey, type PiiCipher } from './storage/pii.js';
+
+export interface Clock {
+  /** Epoch milliseconds, UTC. */
+  now(): number;
+}
+
+export type IdPrefix = 'prg' | 'key' | 'mbr' | 'ltx' | 'lot' | 'rul' | 'evt';
+
+export interface Ids {
+  /** A time-ordered (UUIDv7-based TypeID) id: new rows land at the right edge of B-tree indexes. */
+  next(prefix: IdPrefix): string;
+}
+
+export interface ServiceContext {
+  storage: Storage;
+  clock: Clock;
+  ids: Ids;
+  pii: PiiCipher;
+  logger: Logger;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+export const typeIds: Ids = { next: (prefix) => typeid(prefix).toString() };
+
+/** 32 unambiguous characters (no 0/O, 1/I) for codes people read aloud or type; 32 keeps `byte & 31` unbiased. */
+const CODE_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
+
+export function randomCode(length: number): string {
+  const bytes = crypto.randomBytes(length);
+  let code = '';
+  for (const byte of bytes) code += CODE_ALPHABET[byte & 31];
+  return code;
+}
+
+export interface ContextOptions {
+  config: Config;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+/** Opens storage and loads (or, embedded, creates) the encryption key. The caller closes `ctx.storage`. */
+export function createContext({ config, logger, clock }: ContextOptions): ServiceContext {
+  const log = logger ?? pino({ level: config.logLevel });
+  const storage = openStorage({
+    databaseUrl: config.databaseUrl,
+    sqlitePath: path.join(config.dataDir, 'trouw.db'),
+    sqliteSynchronous: config.sqliteSynchronous,
+  });
+  const { key, generatedAt } = loadOrCreateMasterKey(config.encryptionKey, config.dataDir, storage.dialect === 'sqlite');
+  if (generatedAt) {
+    log.warn({ file: generatedAt }, 'generated a new encryption key for personal data; back this file up with the database');
+  }
+  return { storage, clock: clock ?? systemClock, ids: typeIds, pii: createPiiCipher(key), logger: log };
+}

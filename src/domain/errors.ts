@@ -1,0 +1,66 @@
+/**
+ * The closed catalogue of problem codes. Domain and services throw `DomainError` with one of these; only
+ * `src/http/problems.ts` knows how a code maps to an HTTP status. Every code has a heading in docs/problems.md
+ * (a test keeps the two in step).
+ */
+export const problemCodes = [
+  'validation_failed',
+  'malformed_json',
+  'body_too_large',
+  'unsupported_media_type',
+  'unauthenticated',
+  'insufficient_scope',
+  'not_found',
+  'program_not_found',
+  'member_not_found',
+  'rule_not_found',
+  'member_external_id_taken',
+  'member_referral_code_taken',
+  'referral_code_unknown',
+  'member_blocked',
+  'event_id_reused_with_different_body',
+  'idempotency_key_reused_with_different_body',
+  'idempotency_key_in_flight',
+  'order_already_recorded',
+  'order_not_found',
+  'refund_exceeds_order',
+  'currency_mismatch',
+  'unknown_currency',
+  'occurred_at_in_future',
+  'insufficient_points',
+  'rule_condition_invalid',
+  'rule_effect_invalid',
+  'invalid_cursor',
+  'rate_limited',
+] as const;
+
+export type ProblemCode = (typeof problemCodes)[number];
+
+export interface FieldError {
+  /** JSON pointer into the request (RFC 6901), e.g. `/data/total`. */
+  pointer: string;
+  detail: string;
+}
+
+export class DomainError extends Error {
+  readonly code: ProblemCode;
+  readonly detail: string;
+  readonly errors: FieldError[];
+
+  constructor(code: ProblemCode, detail: string, errors: FieldError[] = []) {
+    super(detail);
+    this.name = 'DomainError';
+    this.code = code;
+    this.detail = detail;
+    this.errors = errors;
+  }
+
+  /** An input error on one field: the detail names the field through its pointer. */
+  static field(code: ProblemCode, pointer: string, detail: string): DomainError {
+    return new DomainError(code, detail, [{ pointer, detail }]);
+  }
+}
+
+export function isDomainError(error: unknown): error is DomainError {
+  return error instanceof DomainError;
+}

@@ -1,0 +1,97 @@
+/**
+ * What each event type must carry. The HTTP schema only knows `data` is an object, because its shape depends on
+ * `type`; these parsers give the same field-level problems (`/data/total`) to single and batched events alike.
+ */
+import { DomainError } from '../errors.js';
+import { isKnownCurrency } from '../money.js';
+
+export const builtInEventTypes = ['purchase', 'refund', 'review', 'survey', 'social_share', 'visit', 'event_attended', 'signup'] as const;
+const customType = /^custom\.[a-z0-9][a-z0-9_.-]{0,63}$/;
+
+/** The largest money amount accepted (10^12 minor units): far above any order, far below 2^53. */
+export const maxMinorAmount = 1_000_000_000_000;
+
+export interface PurchaseItem {
+  sku: string;
+  category?: string;
+  quantity: number;
+  unitPrice: number;
+}
+
+export interface PurchaseData {
+  orderId: string;
+  total: number;
+  currency: string;
+  items?: PurchaseItem[];
+}
+
+export interface RefundData {
+  orderId: string;
+  amount?: number;
+}
+
+/** @throws DomainError validation_failed naming `/type` */
+export function checkEventType(type: string): void {
+  if ((builtInEventTypes as readonly string[]).includes(type) || customType.test(type)) return;
+  throw DomainError.field(
+    'validation_failed',
+    '/type',
+    `Unknown event type "${type}": use one of ${builtInEventTypes.join(', ')} or custom.<name> (lower case, digits, _ . -).`,
+  );
+}
+
+function fail(pointer: string, detail: string): never {
+  throw DomainError.field('validation_failed', pointer, detail);
+}
+
+function text(data: Record<string, unknown>, key: string, pointer: string, max = 200): string {
+  const value = data[key];
+  if (typeof value !== 'string' || value.length === 0 || value.length > max) fail(pointer, `${key} is a string of 1 to ${max} characters.`);
+  return value;
+}
+
+function minor(value: unknown, pointer: string, what: string, min = 0): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > maxMinorAmount) {
+    fail(pointer, `${what} is a whole number of minor units from ${min} to ${maxMinorAmount} (e.g. 2599 for 25.99).`);
+  }
+  return value;
+}
+
+/** @throws DomainError validation_failed, unknown_currency */
+export function parsePurchaseData(data: Record<string, unknown>): PurchaseData {
+  const orderId = text(data, 'orderId', '/data/orderId');
+  const total = minor(data.total, '/data/total', 'total');
+  const currency = data.currency;
+  if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) fail('/data/currency', 'currency is an ISO 4217 code such as EUR.');
+  if (!isKnownCurrency(currency)) throw DomainError.field('unknown_currency', '/data/currency', `${currency} is not an ISO 4217 currency code.`);
+  const purchase: PurchaseData = { orderId, total, currency };
+  if (data.items !== undefined) {
+    if (!Array.isArray(data.items) || data.items.length > 1_000) fail('/data/items', 'items is a list of at most 1000 lines.');
+    purchase.items = data.items.map((raw: unknown, i): PurchaseItem => {
+      const at = `/data/items/${i}`;
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(at, 'each item is an object {sku, category?, quantity, unitPrice}.');
+      const item = raw as Record<string, unknown>;
+      const line: PurchaseItem = {
+        sku: text(item, 'sku', `${at}/sku`),
+        quantity: minor(item.quantity, `${at}/quantity`, 'quantity', 1),
+        unitPrice: minor(item.unitPrice, `${at}/unitPrice`, 'unitPrice'),
+      };
+      if (item.category !== undefined) line.category = text(item, 'category', `${at}/category`);
+      return line;
+    });
+  }
+  return purchase;
+}
+
+/** @throws DomainError validation_failed */
+export function parseRefundData(data: Record<string, unknown>): RefundData {
+  const refund: RefundData = { orderId: text(data, 'orderId', '/data/orderId') };
+  if (data.amount !== undefined) refund.amount = minor(data.amount, '/data/amount', 'amount', 1);
+  return refund;
+}
+
+/** @throws DomainError validation_failed */
+export function checkSurveyData(data: Record<string, unknown>): void {
+  const score = data.score;
+  if (typeof score !== 'number' || !Number.isInteger(score) || score < 0 || score > 10) fail('/data/score', 'score is a whole number from 0 to 10.');
+}

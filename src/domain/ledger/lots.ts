@@ -1,0 +1,165 @@
+/**
+ * Lots: each earn (or positive adjustment) creates a lot with an amount, a time it becomes available (pending
+ * until the return window has passed) and an optional expiry. This module turns use cases into balanced
+ * postings over lots:
+ * - spending takes available lots oldest-expiry-first (lots without expiry last), so points that would be lost
+ *   soonest are used first;
+ * - a refund claws back from the order's own lot first, then other pending lots, then available lots by
+ *   expiry; what the member no longer has is reported as unrecovered, never taken below zero;
+ * - release moves a due lot from pending to available; expiry moves what is left of a lot to `expired`.
+ */
+import { DomainError } from '../errors.js';
+import { invariant } from '../invariant.js';
+import { assertBalanced, entry, type Entry, type Posting } from './posting.js';
+
+export interface Lot {
+  id: string;
+  memberId: string;
+  amount: number;
+  remaining: number;
+  availableAt: number;
+  /** Null while the lot's points are pending. */
+  releasedAt: number | null;
+  expiresAt: number | null;
+  createdAt: number;
+}
+
+export interface LotTake {
+  lotId: string;
+  points: number;
+  pending: boolean;
+}
+
+export interface AwardLine {
+  ruleId: string | null;
+  ruleVersion: number | null;
+  points: number;
+}
+
+/**
+ * Earn: issuance pays each award line into the new lot, pending or available. A line may be negative (a
+ * multiplier below 1 takes from what other rules gave) as long as the lot ends up with a positive amount.
+ */
+export function earnPosting(memberId: string, lotId: string, lines: AwardLine[], pending: boolean): Posting {
+  const account = pending ? 'member_pending' : 'member_available';
+  const entries: Entry[] = [];
+  let total = 0;
+  for (const line of lines) {
+    invariant(Number.isSafeInteger(line.points) && line.points !== 0, 'award lines are non-zero integers');
+    entries.push(entry(account, line.points, { memberId, lotId, ruleId: line.ruleId, ruleVersion: line.ruleVersion }));
+    total += line.points;
+  }
+  invariant(total > 0, 'an earn adds points to its lot');
+  entries.unshift(entry('issuance', -total));
+  const posting: Posting = { kind: lines.every((l) => l.ruleId === null) ? 'adjustment' : 'earn', entries };
+  assertBalanced(posting);
+  return posting;
+}
+
+function byExpiryThenAge(a: Lot, b: Lot): number {
+  const ae = a.expiresAt ?? Number.POSITIVE_INFINITY;
+  const be = b.expiresAt ?? Number.POSITIVE_INFINITY;
+  if (ae !== be) return ae - be;
+  if (a.createdAt !== b.createdAt) return a.createdAt - b.createdAt;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * Which available lots a spend of `points` consumes, oldest expiry first.
+ * @throws DomainError insufficient_points when the released lots hold fewer points.
+ */
+export function allocateSpend(lots: readonly Lot[], points: number): LotTake[] {
+  invariant(Number.isSafeInteger(points) && points > 0, 'a spend is a positive integer');
+  const candidates = lots.filter((l) => l.releasedAt !== null && l.remaining > 0).sort(byExpiryThenAge);
+  const takes: LotTake[] = [];
+  let left = points;
+  for (const lot of candidates) {
+    if (left === 0) break;
+    const take = Math.min(lot.remaining, left);
+    takes.push({ lotId: lot.id, points: take, pending: false });
+    left -= take;
+  }
+  if (left > 0) {
+    const available = points - left;
+    throw DomainError.field('insufficient_points', '/points', `The member has ${available} available points; ${points} are needed.`);
+  }
+  return takes;
+}
+
+/**
+ * Which lots a refund's clawback of `points` takes: the order's own lot first, then other pending lots, then
+ * available lots by expiry. Never more than the lots hold; the shortfall is returned as `unrecovered`.
+ */
+export function allocateClawback(lots: readonly Lot[], points: number, orderLotId: string | null): { takes: LotTake[]; unrecovered: number } {
+  const own = lots.filter((l) => l.id === orderLotId);
+  const otherPending = lots.filter((l) => l.id !== orderLotId && l.releasedAt === null).sort(byExpiryThenAge);
+  const otherAvailable = lots.filter((l) => l.id !== orderLotId && l.releasedAt !== null).sort(byExpiryThenAge);
+  const takes: LotTake[] = [];
+  let left = points;
+  for (const lot of [...own, ...otherPending, ...otherAvailable]) {
+    if (left === 0) break;
+    if (lot.remaining === 0) continue;
+    const take = Math.min(lot.remaining, left);
+    takes.push({ lotId: lot.id, points: take, pending: lot.releasedAt === null });
+    left -= take;
+  }
+  return { takes, unrecovered: left };
+}
+
+/** Points leave the member's lots and go back to `counterAccount` (issuance for clawbacks and corrections). */
+export function takePosting(
+  kind: Posting['kind'],
+  memberId: string,
+  takes: readonly LotTake[],
+  counterAccount: 'issuance' | 'expired' | 'redeemed',
+): Posting {
+  const entries: Entry[] = [];
+  let total = 0;
+  for (const take of takes) {
+    entries.push(entry(take.pending ? 'member_pending' : 'member_available', -take.points, { memberId, lotId: take.lotId }));
+    total += take.points;
+  }
+  entries.push(entry(counterAccount, total));
+  const posting: Posting = { kind, entries };
+  assertBalanced(posting);
+  return posting;
+}
+
+/** Release: the lot's remaining points move from pending to available. */
+export function releasePosting(lot: Lot): Posting {
+  invariant(lot.releasedAt === null && lot.remaining > 0, 'only a pending lot with points is released');
+  const posting: Posting = {
+    kind: 'release',
+    entries: [
+      entry('member_pending', -lot.remaining, { memberId: lot.memberId, lotId: lot.id }),
+      entry('member_available', lot.remaining, { memberId: lot.memberId, lotId: lot.id }),
+    ],
+  };
+  assertBalanced(posting);
+  return posting;
+}
+
+/** Expiry: whatever is left of the lot, pending or available, goes to the programme's expired account. */
+export function expiryPosting(lot: Lot): Posting {
+  invariant(lot.remaining > 0, 'only a lot with points expires');
+  return takePosting('expiry', lot.memberId, [{ lotId: lot.id, points: lot.remaining, pending: lot.releasedAt === null }], 'expired');
+}
+
+/**
+ * Points a refund claws back, in proportion to the money refunded so far: the target is
+ * floor(earned × refunded / total), so refunding an order in parts ends exactly where one full refund would,
+ * and the clawback never exceeds what the order earned.
+ */
+export function refundClawbackPoints(order: {
+  pointsEarned: number;
+  totalMinor: number;
+  refundedMinor: number;
+  pointsClawedBack: number;
+  pointsUnrecovered: number;
+}, refundMinor: number): number {
+  const refundedAfter = order.refundedMinor + refundMinor;
+  invariant(refundedAfter <= order.totalMinor, 'a refund never exceeds the order');
+  const target = order.totalMinor === 0 ? order.pointsEarned : Math.floor((order.pointsEarned * refundedAfter) / order.totalMinor);
+  const already = order.pointsClawedBack + order.pointsUnrecovered;
+  return Math.max(0, target - already);
+}

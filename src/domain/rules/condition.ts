@@ -1,0 +1,170 @@
+/**
+ * Rule conditions are CEL expressions (@marcbachmann/cel-js): safe to accept from programme admins because
+ * CEL has no loops, no I/O and bounded size, and type-checkable when the rule is saved rather than when an
+ * event arrives.
+ *
+ * What a condition sees:
+ * - `event`: `{type, occurredAt, data}`; `member`: `{id, tier, attributes, createdAt, birthDate,
+ *   purchaseCount, lifetimeEarned}`; `now`: a timestamp. Item conditions also see `item` (one line of
+ *   `event.data.items`).
+ * - JSON numbers are CEL doubles (CEL's JSON mapping). Comparisons across number types work
+ *   (`event.data.total >= 1000`); arithmetic does not, so write `event.data.total * 2.0` or
+ *   `int(event.data.total) * 2`.
+ * - Instants are timestamps: `event.occurredAt.getMonth("Europe/Amsterdam") == 11` is December where the
+ *   programme is.
+ * - `event.data` is whatever the business sent, so use `has(event.data.coupon)` before reading an optional
+ *   field. Reading a missing key is an evaluation error, and an evaluation error (or a result that is not a
+ *   boolean) means "does not match": a bad payload must never fail the event's recording.
+ *
+ * Compiling is parse + type check, once per distinct source (a bounded cache); saving a rule with a condition
+ * that does not compile fails with `rule_condition_invalid` and the library's message.
+ */
+import { Environment } from '@marcbachmann/cel-js';
+import { DomainError } from '../errors.js';
+import type { EventFacts, MemberFacts } from './rule.js';
+
+export const maxConditionLength = 4_000;
+const cacheCapacity = 10_000;
+/** Above this the library's caret excerpt (which repeats the source line) is left out of the detail. */
+const maxExcerptLength = 400;
+
+export interface ConditionContext {
+  event: EventFacts;
+  member: MemberFacts;
+  now: Date;
+}
+
+export interface ItemConditionContext extends ConditionContext {
+  item: Record<string, unknown>;
+}
+
+export interface CompiledCondition<Context = ConditionContext> {
+  readonly source: string;
+  /** False when the condition is false, does not evaluate to a boolean, or fails to evaluate. */
+  matches(context: Context): boolean;
+}
+
+export type CompiledItemCondition = CompiledCondition<ItemConditionContext>;
+
+// The limits keep admin-written expressions cheap to check and evaluate on every event; the library's defaults
+// (100,000 nodes) are sized for trusted input.
+const environmentOptions = {
+  unlistedVariablesAreDyn: false,
+  limits: { maxAstNodes: 500, maxDepth: 32, maxListElements: 100, maxMapEntries: 100, maxCallArguments: 8 },
+};
+
+// Built once: an Environment is expensive to create and is safe to share, since parsing does not change it.
+const ruleEnvironment = new Environment(environmentOptions)
+  .registerVariable('event', 'map')
+  .registerVariable('member', 'map')
+  .registerVariable('now', 'google.protobuf.Timestamp');
+
+const itemEnvironment = new Environment(environmentOptions)
+  .registerVariable('item', 'map')
+  .registerVariable('event', 'map')
+  .registerVariable('member', 'map')
+  .registerVariable('now', 'google.protobuf.Timestamp');
+
+// Keyed by environment and source text, so every rule version sharing a condition parses it once. Oldest
+// entries go first; a miss only costs one more parse.
+const cache = new Map<string, CompiledCondition<never>>();
+
+/** Compiles a rule condition; throws `rule_condition_invalid` at `pointer` unless it is a boolean CEL expression. */
+export function compileCondition(source: string, pointer: string): CompiledCondition {
+  return compileCached('rule', ruleEnvironment, source, pointer);
+}
+
+/** Compiles an item condition (sees `item` too); throws `rule_condition_invalid` at `pointer`. */
+export function compileItemCondition(source: string, pointer: string): CompiledItemCondition {
+  return compileCached('item', itemEnvironment, source, pointer);
+}
+
+/** The values a condition sees, copied field by field so nothing else on the caller's objects leaks in. */
+export function conditionContext(event: EventFacts, member: MemberFacts, now: Date): ConditionContext {
+  return {
+    event: { type: event.type, occurredAt: event.occurredAt, data: event.data },
+    member: {
+      id: member.id,
+      tier: member.tier,
+      attributes: member.attributes,
+      createdAt: member.createdAt,
+      birthDate: member.birthDate,
+      purchaseCount: member.purchaseCount,
+      lifetimeEarned: member.lifetimeEarned,
+    },
+    now,
+  };
+}
+
+function compileCached<Context extends ConditionContext>(
+  kind: string,
+  environment: Environment,
+  source: string,
+  pointer: string,
+): CompiledCondition<Context> {
+  const key = `${kind}\u0000${source}`;
+  const cached = cache.get(key) as CompiledCondition<Context> | undefined;
+  if (cached) return cached;
+  const compiled = compile<Context>(environment, source, pointer);
+  cache.set(key, compiled);
+  if (cache.size > cacheCapacity) {
+    const oldest = cache.keys().next();
+    if (!oldest.done) cache.delete(oldest.value);
+  }
+  return compiled;
+}
+
+function compile<Context extends ConditionContext>(
+  environment: Environment,
+  source: string,
+  pointer: string,
+): CompiledCondition<Context> {
+  const invalid = (detail: string) => DomainError.field('rule_condition_invalid', pointer, detail);
+  if (source.trim() === '') throw invalid('The condition is empty; use null for a rule that always matches.');
+  if (source.length > maxConditionLength) {
+    throw invalid(`The condition is ${source.length} characters long; at most ${maxConditionLength} are allowed.`);
+  }
+
+  let evaluator: ReturnType<Environment['parse']>;
+  let checked: ReturnType<ReturnType<Environment['parse']>['check']>;
+  try {
+    evaluator = environment.parse(source);
+    checked = evaluator.check();
+  } catch (error) {
+    throw invalid(describeCelError(error));
+  }
+  if (!checked.valid) throw invalid(describeCelError(checked.error));
+  // `dyn` is allowed because a field of `event.data` has no static type; a non-boolean result then fails to
+  // match at evaluation time instead.
+  if (checked.type !== 'bool' && checked.type !== 'dyn') {
+    const type = checked.type ?? 'an unknown type';
+    throw invalid(`The condition must be a boolean expression, but it evaluates to ${type}.`);
+  }
+
+  return {
+    source,
+    matches(context: Context): boolean {
+      try {
+        return evaluator(context) === true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+/** The library's summary line, plus its caret excerpt when that is short enough to read. */
+function describeCelError(error: unknown): string {
+  if (!(error instanceof Error)) return 'The condition is not a valid CEL expression.';
+  const [firstLine = '', ...rest] = error.message.split('\n');
+  const summary = 'summary' in error && typeof error.summary === 'string' ? error.summary : firstLine;
+  const excerpt = rest.join('\n').replace(/^\n+/, '').trimEnd();
+  if (excerpt !== '' && error.message.length <= maxExcerptLength) return `${summary}\n\n${excerpt}`;
+  const range = 'range' in error ? error.range : undefined;
+  if (isRange(range)) return `${summary} (at character ${range.start + 1})`;
+  return summary;
+}
+
+function isRange(value: unknown): value is { start: number } {
+  return typeof value === 'object' && value !== null && 'start' in value && typeof value.start === 'number';
+}

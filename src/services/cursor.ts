@@ -1,0 +1,17 @@
+/** Opaque list cursors: base64url JSON, so clients cannot depend on what is inside. */
+import { DomainError } from '../domain/errors.js';
+
+export function encodeCursor(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/** @throws DomainError invalid_cursor when the cursor was not made by `encodeCursor` with this shape. */
+export function decodeCursor<T>(cursor: string, check: (value: unknown) => value is T): T {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (check(value)) return value;
+  } catch {
+    // Falls through to the problem below: a cursor that does not parse is as invalid as one of the wrong shape.
+  }
+  throw DomainError.field('invalid_cursor', '/cursor', 'The cursor is not one this list handed out.');
+}

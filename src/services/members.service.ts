@@ -1,0 +1,270 @@
+/**
+ * Members: enrolment, profile, balance and the ledger that explains it. Personal data (email, name, phone,
+ * birth date) is encrypted before it reaches storage; email is found through its blind index.
+ */
+import { DomainError } from '../domain/errors.js';
+import { randomCode, type ServiceContext } from '../context.js';
+import {
+  findMember,
+  findMemberByExternalId,
+  findMemberByReferralCode,
+  insertMember,
+  listMembers as listMemberRows,
+  updateMember as updateMemberRow,
+} from '../storage/repositories/members.repository.js';
+import { listExpiringLots, listMemberEntries } from '../storage/repositories/ledger.repository.js';
+import { inTransaction, isUniqueViolation } from '../storage/transaction.js';
+import type { MembersTable } from '../storage/schema.js';
+import type { Updateable } from 'kysely';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { iso, memberView, type MemberView, type Page } from './views.js';
+
+export interface MemberProfileInput {
+  email?: string | null;
+  name?: string | null;
+  phone?: string | null;
+  birthDate?: string | null;
+  locale?: string | null;
+  attributes?: Record<string, unknown>;
+}
+
+export interface EnrolMemberInput extends MemberProfileInput {
+  externalId: string;
+  /** The referral code of the member who referred this one. */
+  referralCode?: string;
+}
+
+export interface UpdateMemberInput extends MemberProfileInput {
+  externalId?: string;
+  status?: 'active' | 'blocked';
+}
+
+const MAX_ATTRIBUTES_BYTES = 8_192;
+const REFERRAL_CODE_LENGTH = 8;
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function checkAttributes(attributes: Record<string, unknown>): string {
+  const json = JSON.stringify(attributes);
+  if (Buffer.byteLength(json) > MAX_ATTRIBUTES_BYTES) {
+    throw DomainError.field('validation_failed', '/attributes', `attributes may hold at most ${MAX_ATTRIBUTES_BYTES} bytes of JSON.`);
+  }
+  return json;
+}
+
+function profileColumns(ctx: ServiceContext, input: MemberProfileInput): Updateable<MembersTable> {
+  const seal = (value: string | null | undefined) => (value === undefined ? undefined : value === null ? null : ctx.pii.encrypt(value));
+  const columns: Updateable<MembersTable> = {};
+  if (input.email !== undefined) {
+    columns.emailCipher = seal(input.email === null ? null : normaliseEmail(input.email));
+    columns.emailIndex = input.email === null ? null : ctx.pii.blindIndex(normaliseEmail(input.email));
+  }
+  if (input.name !== undefined) columns.nameCipher = seal(input.name);
+  if (input.phone !== undefined) columns.phoneCipher = seal(input.phone);
+  if (input.birthDate !== undefined) columns.birthDateCipher = seal(input.birthDate);
+  if (input.locale !== undefined) columns.locale = input.locale;
+  return columns;
+}
+
+/**
+ * Enrols a member with their own new referral code.
+ * @throws DomainError member_external_id_taken, referral_code_unknown, validation_failed
+ */
+export async function enrolMember(ctx: ServiceContext, programId: string, input: EnrolMemberInput): Promise<MemberView> {
+  const attributes = checkAttributes(input.attributes ?? {});
+  const now = ctx.clock.now();
+  for (let attempt = 0; ; attempt++) {
+    const id = ctx.ids.next('mbr');
+    try {
+      return await inTransaction(ctx.storage, async (trx) => {
+        if (await findMemberByExternalId(trx, programId, input.externalId)) {
+          throw DomainError.field('member_external_id_taken', '/externalId', `A member with externalId ${input.externalId} already exists.`);
+        }
+        let referredBy: string | null = null;
+        if (input.referralCode !== undefined) {
+          const referrer = await findMemberByReferralCode(trx, programId, input.referralCode.toUpperCase());
+          if (!referrer) throw DomainError.field('referral_code_unknown', '/referralCode', `No member has referral code ${input.referralCode}.`);
+          referredBy = referrer.id;
+        }
+        await insertMember(trx, {
+          programId,
+          id,
+          externalId: input.externalId,
+          emailCipher: null,
+          emailIndex: null,
+          nameCipher: null,
+          phoneCipher: null,
+          birthDateCipher: null,
+          locale: null,
+          ...profileColumns(ctx, input),
+          attributes,
+          referralCode: randomCode(REFERRAL_CODE_LENGTH),
+          referredByMemberId: referredBy,
+          tier: null,
+          status: 'active',
+          available: 0,
+          pending: 0,
+          lifetimeEarned: 0,
+          purchaseCount: 0,
+          createdAt: now,
+          updatedAt: now,
+        });
+        const row = await findMember(trx, programId, id);
+        if (!row) throw new Error('member vanished inside its own transaction');
+        return memberView(row, ctx.pii);
+      });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      // Either a concurrent enrolment took the externalId, or (rarely) the random referral code collided.
+      if (await findMemberByExternalId(ctx.storage.db, programId, input.externalId)) {
+        throw DomainError.field('member_external_id_taken', '/externalId', `A member with externalId ${input.externalId} already exists.`);
+      }
+      if (attempt >= 3) throw error;
+    }
+  }
+}
+
+/** @throws DomainError member_not_found */
+export async function getMember(ctx: ServiceContext, programId: string, memberId: string): Promise<MemberView> {
+  const row = await findMember(ctx.storage.db, programId, memberId);
+  if (!row) throw new DomainError('member_not_found', `No member ${memberId} in this programme.`);
+  return memberView(row, ctx.pii);
+}
+
+const isIdCursor = (v: unknown): v is { after: string } => typeof v === 'object' && v !== null && typeof (v as { after?: unknown }).after === 'string';
+
+export async function listMembers(
+  ctx: ServiceContext,
+  programId: string,
+  query: { externalId?: string; email?: string; cursor?: string; limit?: number },
+): Promise<Page<MemberView>> {
+  const limit = query.limit ?? 50;
+  const rows = await listMemberRows(ctx.storage.db, programId, {
+    externalId: query.externalId,
+    emailIndex: query.email === undefined ? undefined : ctx.pii.blindIndex(normaliseEmail(query.email)),
+    afterId: query.cursor === undefined ? undefined : decodeCursor(query.cursor, isIdCursor).after,
+    limit,
+  });
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    data: page.map((row) => memberView(row, ctx.pii)),
+    nextCursor: rows.length > limit && last ? encodeCursor({ after: last.id }) : null,
+  };
+}
+
+/**
+ * Changes a member's profile; attributes merge key by key (a null value removes the key).
+ * @throws DomainError member_not_found, member_external_id_taken, validation_failed
+ */
+export async function updateMember(ctx: ServiceContext, programId: string, memberId: string, input: UpdateMemberInput): Promise<MemberView> {
+  try {
+    return await inTransaction(ctx.storage, async (trx) => {
+      const row = await findMember(trx, programId, memberId);
+      if (!row) throw new DomainError('member_not_found', `No member ${memberId} in this programme.`);
+      const changes = profileColumns(ctx, input);
+      if (input.attributes !== undefined) {
+        const merged: Record<string, unknown> = { ...(JSON.parse(row.attributes) as Record<string, unknown>) };
+        for (const [key, value] of Object.entries(input.attributes)) {
+          if (value === null) delete merged[key];
+          else merged[key] = value;
+        }
+        changes.attributes = checkAttributes(merged);
+      }
+      if (input.externalId !== undefined && input.externalId !== row.externalId) {
+        if (await findMemberByExternalId(trx, programId, input.externalId)) {
+          throw DomainError.field('member_external_id_taken', '/externalId', `A member with externalId ${input.externalId} already exists.`);
+        }
+        changes.externalId = input.externalId;
+      }
+      if (input.status !== undefined) changes.status = input.status;
+      changes.updatedAt = ctx.clock.now();
+      await updateMemberRow(trx, programId, memberId, changes);
+      const updated = await findMember(trx, programId, memberId);
+      if (!updated) throw new Error('member vanished inside its own transaction');
+      return memberView(updated, ctx.pii);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw DomainError.field('member_external_id_taken', '/externalId', `A member with externalId ${input.externalId} already exists.`);
+    }
+    throw error;
+  }
+}
+
+export interface BalanceView {
+  available: number;
+  pending: number;
+  lifetimeEarned: number;
+  expiring: { points: number; expiresAt: string }[];
+}
+
+/** @throws DomainError member_not_found */
+export async function getBalance(ctx: ServiceContext, programId: string, memberId: string): Promise<BalanceView> {
+  const row = await findMember(ctx.storage.db, programId, memberId);
+  if (!row) throw new DomainError('member_not_found', `No member ${memberId} in this programme.`);
+  const lots = await listExpiringLots(ctx.storage.db, programId, memberId, ctx.clock.now());
+  const expiring: { points: number; expiresAt: string }[] = [];
+  for (const lot of lots) {
+    const at = iso(lot.expiresAt as number);
+    const last = expiring.at(-1);
+    if (last && last.expiresAt === at) last.points += lot.remaining;
+    else expiring.push({ points: lot.remaining, expiresAt: at });
+  }
+  return { available: row.available, pending: row.pending, lifetimeEarned: row.lifetimeEarned, expiring };
+}
+
+export interface LedgerEntryView {
+  transactionId: string;
+  kind: string;
+  account: string;
+  points: number;
+  lotId: string | null;
+  ruleId: string | null;
+  ruleVersion: number | null;
+  eventId: string | null;
+  reason: string | null;
+  createdAt: string;
+}
+
+const isEntryCursor = (v: unknown): v is { transactionId: string; line: number } =>
+  typeof v === 'object' && v !== null && typeof (v as { transactionId?: unknown }).transactionId === 'string' &&
+  typeof (v as { line?: unknown }).line === 'number';
+
+/**
+ * The member's ledger entries, newest first: each says which transaction moved how many points on which of
+ * the member's accounts, and why (the event and rule, the adjustment's reason, expiry, release).
+ * @throws DomainError member_not_found, invalid_cursor
+ */
+export async function getLedger(
+  ctx: ServiceContext,
+  programId: string,
+  memberId: string,
+  query: { cursor?: string; limit?: number },
+): Promise<Page<LedgerEntryView>> {
+  if (!(await findMember(ctx.storage.db, programId, memberId))) {
+    throw new DomainError('member_not_found', `No member ${memberId} in this programme.`);
+  }
+  const limit = query.limit ?? 50;
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, isEntryCursor);
+  const rows = await listMemberEntries(ctx.storage.db, programId, memberId, after, limit);
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    data: page.map((r) => ({
+      transactionId: r.transactionId,
+      kind: r.kind,
+      account: r.account,
+      points: r.amount,
+      lotId: r.lotId,
+      ruleId: r.ruleId,
+      ruleVersion: r.ruleVersion,
+      eventId: r.eventId,
+      reason: r.reason,
+      createdAt: iso(r.createdAt),
+    })),
+    nextCursor: rows.length > limit && last ? encodeCursor({ transactionId: last.transactionId, line: last.line }) : null,
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * What services hand back: plain JSON-ready objects in the API's shape (ISO instants, integer points), so the
+ * routes stay thin and the CLI prints the same thing.
+ */
+import type { PiiCipher } from '../storage/pii.js';
+import type { MemberRow, ProgramRow, RuleRow } from '../storage/schema.js';
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+
+export interface ProgramView {
+  id: string;
+  name: string;
+  pointsName: string;
+  currency: string;
+  timezone: string;
+  pendingDays: number;
+  expiryMonths: number | null;
+  createdAt: string;
+}
+
+export function programView(row: ProgramRow): ProgramView {
+  return {
+    id: row.id,
+    name: row.name,
+    pointsName: row.pointsName,
+    currency: row.currency,
+    timezone: row.timezone,
+    pendingDays: row.pendingDays,
+    expiryMonths: row.expiryMonths,
+    createdAt: iso(row.createdAt),
+  };
+}
+
+export interface MemberView {
+  id: string;
+  externalId: string;
+  email: string | null;
+  name: string | null;
+  phone: string | null;
+  birthDate: string | null;
+  locale: string | null;
+  attributes: Record<string, unknown>;
+  status: string;
+  tier: string | null;
+  balance: { available: number; pending: number };
+  lifetimeEarned: number;
+  purchaseCount: number;
+  referralCode: string;
+  referredBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+function open(pii: PiiCipher, cipher: string | null): string | null {
+  return cipher === null ? null : pii.decrypt(cipher);
+}
+
+export function memberView(row: MemberRow, pii: PiiCipher): MemberView {
+  return {
+    id: row.id,
+    externalId: row.externalId,
+    email: open(pii, row.emailCipher),
+    name: open(pii, row.nameCipher),
+    phone: open(pii, row.phoneCipher),
+    birthDate: open(pii, row.birthDateCipher),
+    locale: row.locale,
+    attributes: JSON.parse(row.attributes) as Record<string, unknown>,
+    status: row.status,
+    tier: row.tier,
+    balance: { available: row.available, pending: row.pending },
+    lifetimeEarned: row.lifetimeEarned,
+    purchaseCount: row.purchaseCount,
+    referralCode: row.referralCode,
+    referredBy: row.referredByMemberId,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
+}
+
+export interface RuleView {
+  id: string;
+  version: number;
+  name: string;
+  trigger: string;
+  condition: string | null;
+  effects: unknown[];
+  limits: unknown;
+  validFrom: string | null;
+  validUntil: string | null;
+  priority: number;
+  stackable: boolean;
+  active: boolean;
+  createdAt: string;
+}
+
+export function ruleView(row: RuleRow): RuleView {
+  return {
+    id: row.id,
+    version: row.version,
+    name: row.name,
+    trigger: row.trigger,
+    condition: row.condition,
+    effects: JSON.parse(row.effects) as unknown[],
+    limits: row.limits === null ? null : (JSON.parse(row.limits) as unknown),
+    validFrom: isoOrNull(row.validFrom),
+    validUntil: isoOrNull(row.validUntil),
+    priority: row.priority,
+    stackable: row.stackable === 1,
+    active: row.active === 1,
+    createdAt: iso(row.createdAt),
+  };
+}
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}

@@ -1,0 +1,169 @@
+import type { Insertable } from 'kysely';
+import { balanceDelta, type Posting } from '../../domain/ledger/posting.js';
+import { applyBalanceDelta } from './members.repository.js';
+import type { LotsTable } from '../schema.js';
+import type { Trx } from '../transaction.js';
+import type { Lot, LotTake } from '../../domain/ledger/lots.js';
+
+export interface LedgerTransactionMeta {
+  id: string;
+  memberId: string | null;
+  reason: string | null;
+  eventId: string | null;
+  createdAt: number;
+}
+
+/** Writes one ledger transaction and its entries (one multi-row insert). Entries are never updated or deleted. */
+export async function insertPosting(trx: Trx, programId: string, posting: Posting, meta: LedgerTransactionMeta): Promise<void> {
+  await trx
+    .insertInto('ledgerTransactions')
+    .values({
+      programId,
+      id: meta.id,
+      memberId: meta.memberId,
+      kind: posting.kind,
+      reason: meta.reason,
+      eventId: meta.eventId,
+      createdAt: meta.createdAt,
+    })
+    .execute();
+  await trx
+    .insertInto('ledgerEntries')
+    .values(
+      posting.entries.map((e, line) => ({
+        programId,
+        transactionId: meta.id,
+        line,
+        account: e.account,
+        memberId: e.memberId,
+        lotId: e.lotId,
+        ruleId: e.ruleId,
+        ruleVersion: e.ruleVersion,
+        amount: e.amount,
+        createdAt: meta.createdAt,
+      })),
+    )
+    .execute();
+}
+
+export async function insertLot(trx: Trx, lot: Insertable<LotsTable>): Promise<void> {
+  await trx.insertInto('lots').values(lot).execute();
+}
+
+/** The member's lots that still hold points; read under the member's lock. */
+export async function listOpenLots(trx: Trx, programId: string, memberId: string): Promise<Lot[]> {
+  return trx
+    .selectFrom('lots')
+    .select(['id', 'memberId', 'amount', 'remaining', 'availableAt', 'releasedAt', 'expiresAt', 'createdAt'])
+    .where('programId', '=', programId)
+    .where('memberId', '=', memberId)
+    .where('remaining', '>', 0)
+    .execute();
+}
+
+export async function markLotReleased(trx: Trx, programId: string, lotId: string, at: number): Promise<void> {
+  await trx.updateTable('lots').set({ releasedAt: at }).where('programId', '=', programId).where('id', '=', lotId).execute();
+}
+
+export async function findLotsDueForRelease(db: Trx, now: number, limit: number) {
+  return db
+    .selectFrom('lots')
+    .select(['programId', 'id', 'memberId'])
+    .where('releasedAt', 'is', null)
+    .where('availableAt', '<=', now)
+    .orderBy('availableAt')
+    .limit(limit)
+    .execute();
+}
+
+export async function findLotsDueForExpiry(db: Trx, now: number, limit: number) {
+  return db
+    .selectFrom('lots')
+    .select(['programId', 'id', 'memberId'])
+    .where('expiresAt', 'is not', null)
+    .where('expiresAt', '<=', now)
+    .where('remaining', '>', 0)
+    .orderBy('expiresAt')
+    .limit(limit)
+    .execute();
+}
+
+/** Lots with points that expire after `now`, soonest first, for the balance's `expiring` list. */
+export async function listExpiringLots(db: Trx, programId: string, memberId: string, now: number) {
+  return db
+    .selectFrom('lots')
+    .select(['remaining', 'expiresAt'])
+    .where('programId', '=', programId)
+    .where('memberId', '=', memberId)
+    .where('remaining', '>', 0)
+    .where('expiresAt', 'is not', null)
+    .where('expiresAt', '>', now)
+    .orderBy('expiresAt')
+    .execute();
+}
+
+/** The member's ledger entries, newest transaction first, with the transaction's kind and reason. */
+export async function listMemberEntries(
+  db: Trx,
+  programId: string,
+  memberId: string,
+  after: { transactionId: string; line: number } | undefined,
+  limit: number,
+) {
+  let query = db
+    .selectFrom('ledgerEntries as e')
+    .innerJoin('ledgerTransactions as t', (join) =>
+      join.onRef('t.programId', '=', 'e.programId').onRef('t.id', '=', 'e.transactionId'),
+    )
+    .select([
+      'e.transactionId', 'e.line', 'e.account', 'e.amount', 'e.lotId', 'e.ruleId', 'e.ruleVersion', 'e.createdAt',
+      't.kind', 't.reason', 't.eventId',
+    ])
+    .where('e.programId', '=', programId)
+    .where('e.memberId', '=', memberId);
+  if (after !== undefined) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('e.transactionId', '<', after.transactionId),
+        eb.and([eb('e.transactionId', '=', after.transactionId), eb('e.line', '>', after.line)]),
+      ]),
+    );
+  }
+  return query.orderBy('e.transactionId', 'desc').orderBy('e.line').limit(limit + 1).execute();
+}
+
+export async function takeFromLot(trx: Trx, programId: string, lotId: string, points: number): Promise<void> {
+  await trx
+    .updateTable('lots')
+    .set((eb) => ({ remaining: eb('remaining', '-', points) }))
+    .where('programId', '=', programId)
+    .where('id', '=', lotId)
+    .execute();
+}
+
+export async function findLot(trx: Trx, programId: string, lotId: string): Promise<Lot | undefined> {
+  return trx
+    .selectFrom('lots')
+    .select(['id', 'memberId', 'amount', 'remaining', 'availableAt', 'releasedAt', 'expiresAt', 'createdAt'])
+    .where('programId', '=', programId)
+    .where('id', '=', lotId)
+    .executeTakeFirst();
+}
+
+/**
+ * Writes a posting that moves one member's points, with everything that must change with it in the same
+ * transaction: the lots it takes from and the member's materialised balance (DESIGN.md §4.2).
+ */
+export async function writeMemberPosting(
+  trx: Trx,
+  programId: string,
+  posting: Posting,
+  meta: LedgerTransactionMeta & { memberId: string },
+  effects: { takes?: readonly LotTake[]; lifetimeEarned?: number; purchases?: number } = {},
+): Promise<{ available: number; pending: number }> {
+  await insertPosting(trx, programId, posting, meta);
+  for (const take of effects.takes ?? []) await takeFromLot(trx, programId, take.lotId, take.points);
+  const delta = balanceDelta(posting, meta.memberId);
+  await applyBalanceDelta(trx, programId, meta.memberId, { ...delta, lifetimeEarned: effects.lifetimeEarned, purchases: effects.purchases }, meta.createdAt);
+  return delta;
+}

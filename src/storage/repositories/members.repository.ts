@@ -1,0 +1,88 @@
+import { sql, type Updateable } from 'kysely';
+import type { MembersTable, NewMember } from '../schema.js';
+import type { Trx } from '../transaction.js';
+import type { Storage } from '../db.js';
+
+export async function insertMember(trx: Trx, member: NewMember): Promise<void> {
+  await trx.insertInto('members').values(member).execute();
+}
+
+export async function findMember(db: Trx, programId: string, memberId: string) {
+  return db.selectFrom('members').selectAll().where('programId', '=', programId).where('id', '=', memberId).executeTakeFirst();
+}
+
+export async function findMemberByExternalId(db: Trx, programId: string, externalId: string) {
+  return db
+    .selectFrom('members')
+    .selectAll()
+    .where('programId', '=', programId)
+    .where('externalId', '=', externalId)
+    .executeTakeFirst();
+}
+
+export async function findMemberByReferralCode(db: Trx, programId: string, referralCode: string) {
+  return db
+    .selectFrom('members')
+    .select(['id', 'referralCode'])
+    .where('programId', '=', programId)
+    .where('referralCode', '=', referralCode)
+    .executeTakeFirst();
+}
+
+/**
+ * Reads a member and, on PostgreSQL, locks the row until the transaction ends: every change to a member's
+ * points takes this lock first, so concurrent postings for one member run one after another. (SQLite's
+ * BEGIN IMMEDIATE already serialises writers.)
+ */
+export async function lockMember(
+  trx: Trx,
+  storage: Storage,
+  programId: string,
+  by: { memberId: string } | { externalId: string },
+) {
+  let query = trx.selectFrom('members').selectAll().where('programId', '=', programId);
+  query = 'memberId' in by ? query.where('id', '=', by.memberId) : query.where('externalId', '=', by.externalId);
+  if (storage.dialect === 'postgres') query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+export async function updateMember(trx: Trx, programId: string, memberId: string, changes: Updateable<MembersTable>): Promise<void> {
+  await trx.updateTable('members').set(changes).where('programId', '=', programId).where('id', '=', memberId).execute();
+}
+
+/**
+ * Applies a posting's effect on the materialised balance in the same transaction as its entries. The CHECK
+ * constraints (available >= 0, pending >= 0) refuse any result below zero even if a caller got it wrong.
+ */
+export async function applyBalanceDelta(
+  trx: Trx,
+  programId: string,
+  memberId: string,
+  delta: { available: number; pending: number; lifetimeEarned?: number; purchases?: number },
+  now: number,
+): Promise<void> {
+  await trx
+    .updateTable('members')
+    .set({
+      available: sql`available + ${delta.available}`,
+      pending: sql`pending + ${delta.pending}`,
+      lifetimeEarned: sql`lifetime_earned + ${delta.lifetimeEarned ?? 0}`,
+      purchaseCount: sql`purchase_count + ${delta.purchases ?? 0}`,
+      updatedAt: now,
+    })
+    .where('programId', '=', programId)
+    .where('id', '=', memberId)
+    .execute();
+}
+
+export async function listMembers(
+  db: Trx,
+  programId: string,
+  filter: { externalId?: string; emailIndex?: string; afterId?: string; limit: number },
+) {
+  let query = db.selectFrom('members').selectAll().where('programId', '=', programId);
+  if (filter.externalId !== undefined) query = query.where('externalId', '=', filter.externalId);
+  if (filter.emailIndex !== undefined) query = query.where('emailIndex', '=', filter.emailIndex);
+  if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
+  return query.orderBy('id').limit(filter.limit + 1).execute();
+}

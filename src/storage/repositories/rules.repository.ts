@@ -1,0 +1,71 @@
+import type { Insertable } from 'kysely';
+import type { RulesTable } from '../schema.js';
+import type { Trx } from '../transaction.js';
+
+export async function insertRuleVersion(trx: Trx, rule: Insertable<RulesTable>): Promise<void> {
+  await trx.insertInto('rules').values(rule).execute();
+}
+
+/** The current version of every rule not deleted, ordered by id (creation order). */
+export async function listCurrentRules(db: Trx, programId: string) {
+  return db
+    .selectFrom('rules')
+    .selectAll()
+    .where('programId', '=', programId)
+    .where('isCurrent', '=', 1)
+    .where('deletedAt', 'is', null)
+    .orderBy('id')
+    .execute();
+}
+
+export async function findCurrentRule(db: Trx, programId: string, ruleId: string) {
+  return db
+    .selectFrom('rules')
+    .selectAll()
+    .where('programId', '=', programId)
+    .where('id', '=', ruleId)
+    .where('isCurrent', '=', 1)
+    .where('deletedAt', 'is', null)
+    .executeTakeFirst();
+}
+
+export async function retireRuleVersion(trx: Trx, programId: string, ruleId: string, version: number): Promise<void> {
+  await trx
+    .updateTable('rules')
+    .set({ isCurrent: 0 })
+    .where('programId', '=', programId)
+    .where('id', '=', ruleId)
+    .where('version', '=', version)
+    .execute();
+}
+
+export async function markRuleDeleted(trx: Trx, programId: string, ruleId: string, version: number, now: number): Promise<void> {
+  await trx
+    .updateTable('rules')
+    .set({ deletedAt: now, active: 0 })
+    .where('programId', '=', programId)
+    .where('id', '=', ruleId)
+    .where('version', '=', version)
+    .execute();
+}
+
+export async function readRuleUsage(db: Trx, programId: string, memberId: string, keys: { ruleId: string; periodKey: string }[]) {
+  if (keys.length === 0) return [];
+  return db
+    .selectFrom('ruleUsage')
+    .select(['ruleId', 'periodKey', 'count'])
+    .where('programId', '=', programId)
+    .where('memberId', '=', memberId)
+    .where((eb) => eb.or(keys.map((k) => eb.and([eb('ruleId', '=', k.ruleId), eb('periodKey', '=', k.periodKey)]))))
+    .execute();
+}
+
+export async function incrementRuleUsage(trx: Trx, programId: string, memberId: string, ruleId: string, periodKey: string): Promise<void> {
+  await trx
+    .insertInto('ruleUsage')
+    .values({ programId, ruleId, memberId, periodKey, count: 1 })
+    .onConflict((oc) =>
+      oc.columns(['programId', 'ruleId', 'memberId', 'periodKey']).doUpdateSet((eb) => ({ count: eb('ruleUsage.count', '+', 1) })),
+    )
+    .execute();
+}

@@ -1,0 +1,185 @@
+/**
+ * Table types as TypeScript sees them (camelCase; the database has snake_case through Kysely's CamelCasePlugin).
+ * Instants are epoch milliseconds (`bigint` columns) in both dialects, so one query layer reads the same numbers
+ * from SQLite and PostgreSQL; flags are integers 0/1 for the same reason. JSON is stored as text.
+ */
+import type { Insertable, Selectable } from 'kysely';
+
+/** Epoch milliseconds, UTC. */
+export type Instant = number;
+type Flag = number;
+
+export interface ProgramsTable {
+  id: string;
+  name: string;
+  pointsName: string;
+  currency: string;
+  timezone: string;
+  pendingDays: number;
+  expiryMonths: number | null;
+  /** Bumped on every rule change, so processes can tell their cached rule set is stale with one read. */
+  rulesVersion: number;
+  createdAt: Instant;
+  updatedAt: Instant;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  programId: string;
+  /** The readable start of the key (`sk_` plus 8 characters); the rest is only kept as a hash. */
+  prefix: string;
+  secretHash: string;
+  scopes: string;
+  name: string;
+  createdAt: Instant;
+  revokedAt: Instant | null;
+}
+
+export interface MembersTable {
+  programId: string;
+  id: string;
+  externalId: string;
+  emailCipher: string | null;
+  emailIndex: string | null;
+  nameCipher: string | null;
+  phoneCipher: string | null;
+  birthDateCipher: string | null;
+  locale: string | null;
+  attributes: string;
+  referralCode: string;
+  /** The member whose referral code brought this one in (attribution; the referral programme builds on it). */
+  referredByMemberId: string | null;
+  tier: string | null;
+  status: string;
+  available: number;
+  pending: number;
+  lifetimeEarned: number;
+  purchaseCount: number;
+  createdAt: Instant;
+  updatedAt: Instant;
+}
+
+export interface EventsTable {
+  programId: string;
+  /** The client's event id: unique per programme, the idempotency key of ingestion. */
+  clientEventId: string;
+  type: string;
+  memberId: string;
+  occurredAt: Instant;
+  receivedAt: Instant;
+  data: string;
+  requestHash: string;
+  /** The first response, replayed verbatim for a repeat of the same event id. */
+  response: string;
+}
+
+export interface OrdersTable {
+  programId: string;
+  orderId: string;
+  memberId: string;
+  eventId: string;
+  lotId: string | null;
+  totalMinor: number;
+  currency: string;
+  refundedMinor: number;
+  pointsEarned: number;
+  pointsClawedBack: number;
+  /** Points a refund should have taken back but the member had already spent. */
+  pointsUnrecovered: number;
+  createdAt: Instant;
+}
+
+export interface LedgerTransactionsTable {
+  programId: string;
+  id: string;
+  memberId: string | null;
+  kind: string;
+  reason: string | null;
+  eventId: string | null;
+  createdAt: Instant;
+}
+
+export interface LedgerEntriesTable {
+  programId: string;
+  transactionId: string;
+  line: number;
+  account: string;
+  memberId: string | null;
+  lotId: string | null;
+  ruleId: string | null;
+  ruleVersion: number | null;
+  amount: number;
+  createdAt: Instant;
+}
+
+export interface LotsTable {
+  programId: string;
+  id: string;
+  memberId: string;
+  transactionId: string;
+  amount: number;
+  remaining: number;
+  availableAt: Instant;
+  releasedAt: Instant | null;
+  expiresAt: Instant | null;
+  createdAt: Instant;
+}
+
+export interface RulesTable {
+  programId: string;
+  id: string;
+  version: number;
+  isCurrent: Flag;
+  name: string;
+  trigger: string;
+  condition: string | null;
+  effects: string;
+  limits: string | null;
+  validFrom: Instant | null;
+  validUntil: Instant | null;
+  priority: number;
+  stackable: Flag;
+  active: Flag;
+  deletedAt: Instant | null;
+  createdAt: Instant;
+}
+
+export interface RuleUsageTable {
+  programId: string;
+  ruleId: string;
+  memberId: string;
+  periodKey: string;
+  count: number;
+}
+
+export interface IdempotencyKeysTable {
+  programId: string;
+  key: string;
+  scope: string;
+  requestHash: string;
+  statusCode: number;
+  response: string;
+  createdAt: Instant;
+}
+
+export interface Database {
+  programs: ProgramsTable;
+  apiKeys: ApiKeysTable;
+  members: MembersTable;
+  events: EventsTable;
+  orders: OrdersTable;
+  ledgerTransactions: LedgerTransactionsTable;
+  ledgerEntries: LedgerEntriesTable;
+  lots: LotsTable;
+  rules: RulesTable;
+  ruleUsage: RuleUsageTable;
+  idempotencyKeys: IdempotencyKeysTable;
+}
+
+export type ProgramRow = Selectable<ProgramsTable>;
+export type MemberRow = Selectable<MembersTable>;
+export type NewMember = Insertable<MembersTable>;
+export type RuleRow = Selectable<RulesTable>;
+export type LotRow = Selectable<LotsTable>;
+export type LedgerEntryRow = Selectable<LedgerEntriesTable>;
+export type NewLedgerEntry = Insertable<LedgerEntriesTable>;

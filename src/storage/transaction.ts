@@ -1,0 +1,52 @@
+/**
+ * One place that opens database transactions, hiding what differs between the dialects:
+ * - SQLite takes the write lock up front (`BEGIN IMMEDIATE`), so two processes sharing the file never
+ *   deadlock upgrading a read lock, and one process's transactions run one after another on its connection.
+ * - PostgreSQL runs at READ COMMITTED with explicit row locks (`lock…` repository reads); a serialization
+ *   failure or deadlock is retried a few times, since the whole unit of work is inside `fn`.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Storage } from './db.js';
+import type { Database } from './schema.js';
+
+export type Trx = Kysely<Database>;
+
+const RETRYABLE_PG_CODES = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 5;
+
+export async function inTransaction<T>(storage: Storage, fn: (trx: Trx) => Promise<T>): Promise<T> {
+  if (storage.dialect === 'sqlite') {
+    return storage.db.connection().execute(async (connection) => {
+      await sql`begin immediate`.execute(connection);
+      try {
+        const result = await fn(connection);
+        await sql`commit`.execute(connection);
+        return result;
+      } catch (error) {
+        await sql`rollback`.execute(connection);
+        throw error;
+      }
+    });
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await storage.db.transaction().execute(fn);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (attempt < MAX_ATTEMPTS && typeof code === 'string' && RETRYABLE_PG_CODES.has(code)) continue;
+      throw error;
+    }
+  }
+}
+
+/** True when the error is a unique-key violation in either dialect. */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** True when the error is a CHECK constraint violation in either dialect. */
+export function isCheckViolation(error: unknown): boolean {
+  const e = error as { code?: unknown };
+  return e.code === '23514' || e.code === 'SQLITE_CONSTRAINT_CHECK';
+}
