@@ -1,0 +1,133 @@
+/**
+ * Earn rules. Every edit makes a new version (the old one stays, so each award can name the version that made
+ * it); delete retires the rule. Conditions are parsed and type-checked on save, so a broken expression is a 422
+ * now and never an error at event time. Each change bumps the programme's rulesVersion in the same transaction,
+ * which tells every process to reload its cached rule set.
+ */
+import { DomainError } from '../domain/errors.js';
+import { validateRuleDefinition } from '../domain/rules/evaluate.js';
+import type { RuleEffect, RuleLimits } from '../domain/rules/rule.js';
+import type { ServiceContext } from '../context.js';
+import { bumpRulesVersion } from '../storage/repositories/programs.repository.js';
+import { findCurrentRule, insertRuleVersion, listCurrentRules, markRuleDeleted, retireRuleVersion } from '../storage/repositories/rules.repository.js';
+import type { RuleRow } from '../storage/schema.js';
+import { inTransaction } from '../storage/transaction.js';
+import { ruleView, type RuleView } from './views.js';
+import { checkEventType } from '../domain/events/event-data.js';
+
+export interface RuleInput {
+  name: string;
+  trigger: string;
+  condition?: string | null;
+  effects: RuleEffect[];
+  validFrom?: string | null;
+  validUntil?: string | null;
+  limits?: RuleLimits | null;
+  priority?: number;
+  stackable?: boolean;
+  active?: boolean;
+}
+
+function toInstant(value: string | null | undefined, pointer: string): number | null {
+  if (value === null || value === undefined) return null;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw DomainError.field('validation_failed', pointer, 'An RFC 3339 date-time is expected.');
+  return ms;
+}
+
+/** Checks a whole rule and turns it into the stored columns. */
+function ruleColumns(input: RuleInput) {
+  try {
+    checkEventType(input.trigger);
+  } catch {
+    throw DomainError.field('validation_failed', '/trigger', `Unknown trigger "${input.trigger}": an event type such as purchase, review or custom.<name>.`);
+  }
+  const validFrom = toInstant(input.validFrom, '/validFrom');
+  const validUntil = toInstant(input.validUntil, '/validUntil');
+  const condition = input.condition === undefined || input.condition === null || input.condition.trim() === '' ? null : input.condition;
+  validateRuleDefinition({
+    condition,
+    effects: input.effects,
+    validFrom: validFrom === null ? null : new Date(validFrom),
+    validUntil: validUntil === null ? null : new Date(validUntil),
+    limits: input.limits ?? null,
+  });
+  return {
+    name: input.name,
+    trigger: input.trigger,
+    condition,
+    effects: JSON.stringify(input.effects),
+    limits: input.limits ? JSON.stringify(input.limits) : null,
+    validFrom,
+    validUntil,
+    priority: input.priority ?? 0,
+    stackable: input.stackable === false ? 0 : 1,
+    active: input.active === false ? 0 : 1,
+  };
+}
+
+/** @throws DomainError rule_condition_invalid, rule_effect_invalid, validation_failed */
+export async function createRule(ctx: ServiceContext, programId: string, input: RuleInput): Promise<RuleView> {
+  const columns = ruleColumns(input);
+  const now = ctx.clock.now();
+  const id = ctx.ids.next('rul');
+  return inTransaction(ctx.storage, async (trx) => {
+    await insertRuleVersion(trx, { programId, id, version: 1, isCurrent: 1, deletedAt: null, createdAt: now, ...columns });
+    await bumpRulesVersion(trx, programId, now);
+    return ruleView(await mustFind(trx, programId, id));
+  });
+}
+
+/**
+ * Applies a partial change as a new version of the rule.
+ * @throws DomainError rule_not_found, rule_condition_invalid, rule_effect_invalid, validation_failed
+ */
+export async function updateRule(ctx: ServiceContext, programId: string, ruleId: string, patch: Partial<RuleInput>): Promise<RuleView> {
+  return inTransaction(ctx.storage, async (trx) => {
+    const current = await mustFind(trx, programId, ruleId);
+    const view = ruleView(current);
+    const merged: RuleInput = {
+      name: patch.name ?? view.name,
+      trigger: patch.trigger ?? view.trigger,
+      condition: patch.condition !== undefined ? patch.condition : view.condition,
+      effects: patch.effects ?? (view.effects as RuleEffect[]),
+      validFrom: patch.validFrom !== undefined ? patch.validFrom : view.validFrom,
+      validUntil: patch.validUntil !== undefined ? patch.validUntil : view.validUntil,
+      limits: patch.limits !== undefined ? patch.limits : (view.limits as RuleLimits | null),
+      priority: patch.priority ?? view.priority,
+      stackable: patch.stackable ?? view.stackable,
+      active: patch.active ?? view.active,
+    };
+    const columns = ruleColumns(merged);
+    const now = ctx.clock.now();
+    await retireRuleVersion(trx, programId, ruleId, current.version);
+    await insertRuleVersion(trx, { programId, id: ruleId, version: current.version + 1, isCurrent: 1, deletedAt: null, createdAt: now, ...columns });
+    await bumpRulesVersion(trx, programId, now);
+    return ruleView(await mustFind(trx, programId, ruleId));
+  });
+}
+
+/** Retires a rule: it stops matching, and its versions stay for the awards that name them. @throws rule_not_found */
+export async function deleteRule(ctx: ServiceContext, programId: string, ruleId: string): Promise<void> {
+  await inTransaction(ctx.storage, async (trx) => {
+    const current = await mustFind(trx, programId, ruleId);
+    const now = ctx.clock.now();
+    await markRuleDeleted(trx, programId, ruleId, current.version, now);
+    await bumpRulesVersion(trx, programId, now);
+  });
+}
+
+/** @throws DomainError rule_not_found */
+export async function getRule(ctx: ServiceContext, programId: string, ruleId: string): Promise<RuleView> {
+  return ruleView(await mustFind(ctx.storage.db, programId, ruleId));
+}
+
+export async function listRules(ctx: ServiceContext, programId: string): Promise<RuleView[]> {
+  return (await listCurrentRules(ctx.storage.db, programId)).map(ruleView);
+}
+
+async function mustFind(db: Parameters<typeof findCurrentRule>[0], programId: string, ruleId: string): Promise<RuleRow> {
+  const row = await findCurrentRule(db, programId, ruleId);
+  if (!row) throw new DomainError('rule_not_found', `No rule ${ruleId} in this programme.`);
+  return row;
+}

@@ -1,0 +1,35 @@
+/**
+ * Test data made through the services, so fixtures never drift from real behaviour.
+ */
+import type { ServiceContext } from '../../src/context.js';
+import { adjustPoints } from '../../src/services/adjustments.service.js';
+import { recordEvent, type RecordEventInput } from '../../src/services/events.service.js';
+import { enrolMember } from '../../src/services/members.service.js';
+import { createProgram, type CreateProgramInput } from '../../src/services/programs.service.js';
+
+let sequence = 0;
+const nextId = (prefix: string) => `${prefix}-${++sequence}`;
+
+export async function givenProgram(ctx: ServiceContext, input: Partial<CreateProgramInput> = {}) {
+  const { program, apiKey } = await createProgram(ctx, { name: 'Koffie & Co', currency: 'EUR', ...input });
+  return { programId: program.id, program, apiKey };
+}
+
+export async function givenMember(ctx: ServiceContext, programId: string, options: { points?: number; externalId?: string; email?: string } = {}) {
+  const member = await enrolMember(ctx, programId, { externalId: options.externalId ?? nextId('customer'), email: options.email });
+  if (options.points) await adjustPoints(ctx, programId, member.id, { points: options.points, reason: 'test setup' });
+  return member;
+}
+
+export async function givenPurchase(ctx: ServiceContext, programId: string, memberId: string, totalMinor: number, extra: Partial<RecordEventInput> & { orderId?: string } = {}) {
+  const { orderId, ...rest } = extra;
+  return recordEvent(ctx, programId, {
+    id: nextId('evt'),
+    type: 'purchase',
+    memberId,
+    data: { orderId: orderId ?? nextId('order'), total: totalMinor, currency: 'EUR' },
+    ...rest,
+  });
+}
+
+export const uniqueId = nextId;
