@@ -83,12 +83,21 @@ export type BatchItemOutcome = { ok: true; outcome: EventOutcome } | { ok: false
 
 /**
  * Records up to 1,000 events in one transaction, each inside its own savepoint: an event that fails leaves no
- * trace and the others go on. Results come back in input order.
+ * trace and the others go on. Results come back in input order; an item that already failed its shape check
+ * upstream is passed in as its DomainError and reported as such.
  */
-export async function recordEventBatch(ctx: ServiceContext, programId: string, inputs: RecordEventInput[]): Promise<BatchItemOutcome[]> {
+export async function recordEventBatch(
+  ctx: ServiceContext,
+  programId: string,
+  inputs: readonly (RecordEventInput | DomainError)[],
+): Promise<BatchItemOutcome[]> {
   return inTransaction(ctx.storage, async (trx) => {
     const results: BatchItemOutcome[] = [];
     for (const input of inputs) {
+      if (isDomainError(input)) {
+        results.push({ ok: false, error: input });
+        continue;
+      }
       await sql.raw('savepoint trouw_event').execute(trx);
       try {
         const outcome = await recordInTransaction(ctx, trx, programId, input, eventHash(input));

@@ -3,6 +3,7 @@
  * birth date) is encrypted before it reaches storage; email is found through its blind index.
  */
 import { DomainError } from '../domain/errors.js';
+import type { LedgerTransactionKind, MemberAccount } from '../domain/ledger/posting.js';
 import { randomCode, type ServiceContext } from '../context.js';
 import {
   findMember,
@@ -218,8 +219,8 @@ export async function getBalance(ctx: ServiceContext, programId: string, memberI
 
 export interface LedgerEntryView {
   transactionId: string;
-  kind: string;
-  account: string;
+  kind: LedgerTransactionKind;
+  account: MemberAccount;
   points: number;
   lotId: string | null;
   ruleId: string | null;
@@ -255,8 +256,8 @@ export async function getLedger(
   return {
     data: page.map((r) => ({
       transactionId: r.transactionId,
-      kind: r.kind,
-      account: r.account,
+      kind: r.kind as LedgerTransactionKind,
+      account: r.account as MemberAccount,
       points: r.amount,
       lotId: r.lotId,
       ruleId: r.ruleId,

@@ -2,6 +2,7 @@
  * What services hand back: plain JSON-ready objects in the API's shape (ISO instants, integer points), so the
  * routes stay thin and the CLI prints the same thing.
  */
+import type { RuleEffect, RuleLimits } from '../domain/rules/rule.js';
 import type { PiiCipher } from '../storage/pii.js';
 import type { MemberRow, ProgramRow, RuleRow } from '../storage/schema.js';
 
@@ -32,6 +33,9 @@ export function programView(row: ProgramRow): ProgramView {
   };
 }
 
+/** Blocked members keep their points but earn nothing until unblocked. */
+export type MemberStatus = 'active' | 'blocked';
+
 export interface MemberView {
   id: string;
   externalId: string;
@@ -41,7 +45,7 @@ export interface MemberView {
   birthDate: string | null;
   locale: string | null;
   attributes: Record<string, unknown>;
-  status: string;
+  status: MemberStatus;
   tier: string | null;
   balance: { available: number; pending: number };
   lifetimeEarned: number;
@@ -66,7 +70,7 @@ export function memberView(row: MemberRow, pii: PiiCipher): MemberView {
     birthDate: open(pii, row.birthDateCipher),
     locale: row.locale,
     attributes: JSON.parse(row.attributes) as Record<string, unknown>,
-    status: row.status,
+    status: row.status as MemberStatus,
     tier: row.tier,
     balance: { available: row.available, pending: row.pending },
     lifetimeEarned: row.lifetimeEarned,
@@ -84,8 +88,8 @@ export interface RuleView {
   name: string;
   trigger: string;
   condition: string | null;
-  effects: unknown[];
-  limits: unknown;
+  effects: RuleEffect[];
+  limits: RuleLimits | null;
   validFrom: string | null;
   validUntil: string | null;
   priority: number;
@@ -101,8 +105,8 @@ export function ruleView(row: RuleRow): RuleView {
     name: row.name,
     trigger: row.trigger,
     condition: row.condition,
-    effects: JSON.parse(row.effects) as unknown[],
-    limits: row.limits === null ? null : (JSON.parse(row.limits) as unknown),
+    effects: JSON.parse(row.effects) as RuleEffect[],
+    limits: row.limits === null ? null : (JSON.parse(row.limits) as RuleLimits),
     validFrom: isoOrNull(row.validFrom),
     validUntil: isoOrNull(row.validUntil),
     priority: row.priority,

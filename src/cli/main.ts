@@ -1,0 +1,186 @@
+/**
+ * `trouw`: serve the API, migrate, create programmes, seed the demo, verify the ledger, run the jobs.
+ * Every command takes --data-dir and honours DATABASE_URL, like serve. Commands parse flags, build a context,
+ * call services and print; they hold no logic of their own.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import pino from 'pino';
+import { readConfig, type Config } from '../config.js';
+import { createContext, type ServiceContext } from '../context.js';
+import { buildApp } from '../http/app.js';
+import { startJobLoop, runPointsJobs } from '../jobs/points.jobs.js';
+import { createProgram, listPrograms } from '../services/programs.service.js';
+import { migrateToLatest } from '../storage/db.js';
+import { verifyLedger } from '../storage/verify.js';
+import { seedDemo } from './demo.js';
+
+interface CommonOptions {
+  dataDir?: string;
+}
+
+function configFrom(options: CommonOptions): Config {
+  const config = readConfig();
+  if (options.dataDir) config.dataDir = path.resolve(options.dataDir);
+  return config;
+}
+
+/** Builds a context on a migrated database, runs `fn`, and always closes the database. */
+async function withContext<T>(options: CommonOptions, fn: (ctx: ServiceContext, config: Config) => Promise<T>, quiet = true): Promise<T> {
+  const config = configFrom(options);
+  const logger = pino({ level: quiet ? 'warn' : config.logLevel });
+  const ctx = createContext({ config, logger });
+  try {
+    await migrateToLatest(ctx.storage);
+    return await fn(ctx, config);
+  } finally {
+    await ctx.storage.close();
+  }
+}
+
+const dataDirOption = () => new Option('--data-dir <dir>', 'where the embedded database lives (env TROUW_DATA_DIR)');
+
+/** Demo credentials are kept beside the embedded database so `npm start` can show them again. */
+function demoFile(config: Config): string {
+  return path.join(config.dataDir, 'demo.json');
+}
+
+const program = new Command('trouw').description('Trouw: loyalty and referral platform').showHelpAfterError();
+
+program
+  .command('serve')
+  .description('serve the API (and the docs at /docs), running the points jobs in-process')
+  .addOption(new Option('--port <port>', 'port (env PORT)').argParser(Number))
+  .addOption(new Option('--host <host>', 'interface to listen on (env HOST; 0.0.0.0 for all)'))
+  .addOption(dataDirOption())
+  .option('--demo', 'seed the demo programme on first start (embedded database only) and print its API key')
+  .action(async (options: CommonOptions & { port?: number; host?: string; demo?: boolean }) => {
+    const config = configFrom(options);
+    const port = options.port ?? config.port;
+    const host = options.host ?? config.host;
+    const ctx = createContext({ config });
+    await migrateToLatest(ctx.storage);
+    let demo: { programId: string; name: string; apiKey: string } | null = null;
+    if (options.demo && ctx.storage.dialect === 'sqlite') {
+      const file = demoFile(config);
+      if (fs.existsSync(file)) {
+        demo = JSON.parse(fs.readFileSync(file, 'utf8')) as { programId: string; name: string; apiKey: string };
+      } else if ((await listPrograms(ctx)).length === 0) {
+        ctx.logger.info('seeding the demo programme (first start)…');
+        demo = await seedDemo(ctx);
+        fs.writeFileSync(file, JSON.stringify(demo, null, 2) + '\n', { mode: 0o600 });
+      }
+    }
+    const app = await buildApp(ctx, { logRequests: process.env.LOG_REQUESTS === '1' });
+    const jobs = startJobLoop(ctx, config.jobIntervalMs);
+    await app.listen({ port, host });
+    const base = `http://localhost:${port}`;
+    const lines = [``, `Trouw is running on ${base}   (API docs: ${base}/docs, database: ${ctx.storage.location})`];
+    if (demo) {
+      lines.push(
+        ``,
+        `Demo programme "${demo.name}" (${demo.programId})`,
+        `  secret API key: ${demo.apiKey}`,
+        `  try it:`,
+        `    curl -s -H "Authorization: Bearer ${demo.apiKey}" "${base}/v1/members?limit=2"`,
+        `    curl -s -X POST ${base}/v1/events -H "Authorization: Bearer ${demo.apiKey}" -H "Content-Type: application/json" \\`,
+        `      -d '{"id":"try-1","type":"purchase","externalId":"demo-customer-1","data":{"orderId":"try-order-1","total":2599,"currency":"EUR"}}'`,
+      );
+    }
+    console.log(lines.join('\n') + '\n');
+    const stop = async () => {
+      jobs.stop();
+      await app.close();
+      await ctx.storage.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop());
+    process.once('SIGTERM', () => void stop());
+  });
+
+program
+  .command('migrate')
+  .description('bring the database schema up to date')
+  .addOption(dataDirOption())
+  .action(async (options: CommonOptions) => {
+    await withContext(options, async (ctx) => {
+      console.log(`database schema is up to date (${ctx.storage.location})`);
+    });
+  });
+
+const programCommand = program.command('program').description('programmes');
+programCommand
+  .command('create')
+  .description('create a programme with a base earn rule and print a new secret API key (shown once)')
+  .requiredOption('--name <name>', 'the programme name')
+  .option('--points-name <name>', 'what the points are called', 'Points')
+  .option('--currency <code>', 'ISO 4217 currency', 'EUR')
+  .option('--timezone <zone>', 'IANA timezone', 'Europe/Amsterdam')
+  .addOption(new Option('--pending-days <days>', 'days purchase points stay pending (the return window)').argParser(Number))
+  .addOption(new Option('--expiry-months <months>', 'months after which points expire').argParser(Number))
+  .option('--json', 'print {"program":{…},"apiKey":"sk_…"}')
+  .addOption(dataDirOption())
+  .action(async (options: CommonOptions & { name: string; pointsName: string; currency: string; timezone: string; pendingDays?: number; expiryMonths?: number; json?: boolean }) => {
+    await withContext(options, async (ctx) => {
+      const created = await createProgram(ctx, {
+        name: options.name,
+        pointsName: options.pointsName,
+        currency: options.currency,
+        timezone: options.timezone,
+        pendingDays: options.pendingDays,
+        expiryMonths: options.expiryMonths,
+      });
+      if (options.json) {
+        console.log(JSON.stringify(created));
+      } else {
+        console.log(`programme ${created.program.id} "${created.program.name}" created`);
+        console.log(`secret API key (shown once, keep it safe): ${created.apiKey}`);
+      }
+    });
+  });
+
+program
+  .command('demo')
+  .description('seed a demo programme with simulated members and a year of events')
+  .addOption(new Option('--members <n>', 'how many members').argParser(Number))
+  .addOption(dataDirOption())
+  .action(async (options: CommonOptions & { members?: number }) => {
+    await withContext(options, async (ctx) => {
+      const demo = await seedDemo(ctx, { members: options.members });
+      console.log(`demo programme ${demo.programId} "${demo.name}": ${demo.members} members, ${demo.events} events`);
+      console.log(`secret API key (shown once): ${demo.apiKey}`);
+    });
+  });
+
+program
+  .command('verify')
+  .description('check the ledger invariants on the live database; exits 1 naming what is wrong')
+  .option('--program <id>', 'only this programme')
+  .addOption(dataDirOption())
+  .action(async (options: CommonOptions & { program?: string }) => {
+    const violations = await withContext(options, (ctx) => verifyLedger(ctx.storage, options.program));
+    if (violations.length === 0) {
+      console.log('ledger OK: every invariant holds');
+      return;
+    }
+    for (const v of violations) console.error(`FAIL ${v.invariant}: ${v.detail}`);
+    console.error(`${violations.length} violation(s)`);
+    process.exitCode = 1;
+  });
+
+const jobsCommand = program.command('jobs').description('scheduled work');
+jobsCommand
+  .command('run')
+  .description('release pending points whose return window passed and expire due lots, once')
+  .addOption(dataDirOption())
+  .action(async (options: CommonOptions) => {
+    const result = await withContext(options, (ctx) => runPointsJobs(ctx));
+    console.log(`released ${result.released.points} points in ${result.released.lots} lots; expired ${result.expired.points} points in ${result.expired.lots} lots`);
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`trouw: ${message}`);
+  process.exit(1);
+});

@@ -1,0 +1,119 @@
+/**
+ * The only place that turns problem codes into HTTP: status, title and the `application/problem+json` body of
+ * RFC 9457. `problemStatus` is a Record over the closed code union, so adding a code without a mapping does not
+ * compile. Unknown errors become a bare 500 naming the request id; their cause goes to the log only.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, isDomainError, type FieldError, type ProblemCode } from '../domain/errors.js';
+
+export const problemStatus: Record<ProblemCode, { status: number; title: string }> = {
+  validation_failed: { status: 400, title: 'The request is not valid' },
+  malformed_json: { status: 400, title: 'The body is not valid JSON' },
+  body_too_large: { status: 413, title: 'The body is too large' },
+  unsupported_media_type: { status: 415, title: 'Send application/json' },
+  unauthenticated: { status: 401, title: 'A valid API key is required' },
+  insufficient_scope: { status: 403, title: "The API key's scopes do not allow this" },
+  not_found: { status: 404, title: 'No such resource' },
+  program_not_found: { status: 404, title: 'No such programme' },
+  member_not_found: { status: 404, title: 'No such member' },
+  rule_not_found: { status: 404, title: 'No such rule' },
+  member_external_id_taken: { status: 409, title: 'A member with this externalId exists' },
+  member_referral_code_taken: { status: 409, title: 'This referral code is taken' },
+  referral_code_unknown: { status: 422, title: 'No member has this referral code' },
+  member_blocked: { status: 422, title: 'The member is blocked' },
+  event_id_reused_with_different_body: { status: 409, title: 'This event id was used for a different event' },
+  idempotency_key_reused_with_different_body: { status: 409, title: 'This Idempotency-Key was used for a different request' },
+  idempotency_key_in_flight: { status: 409, title: 'A request with this Idempotency-Key is in progress' },
+  order_already_recorded: { status: 409, title: 'This order was already recorded' },
+  order_not_found: { status: 422, title: 'No purchase with this orderId' },
+  refund_exceeds_order: { status: 422, title: 'The refund exceeds what is left of the order' },
+  currency_mismatch: { status: 422, title: "The currency is not the programme's" },
+  unknown_currency: { status: 422, title: 'Unknown currency' },
+  occurred_at_in_future: { status: 422, title: 'occurredAt lies in the future' },
+  insufficient_points: { status: 422, title: 'Not enough points' },
+  rule_condition_invalid: { status: 422, title: 'The rule condition is not valid CEL' },
+  rule_effect_invalid: { status: 422, title: 'The rule effects are not valid' },
+  invalid_cursor: { status: 400, title: 'The cursor is not valid' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+};
+
+/** The stable `type` URI of a problem: a path on this server, e.g. `/problems/insufficient-points`. */
+export function problemType(code: ProblemCode): string {
+  return `/problems/${code.replaceAll('_', '-')}`;
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ProblemCode;
+  errors?: FieldError[];
+  instance?: string;
+}
+
+export function problemBody(error: DomainError): ProblemBody {
+  const { status, title } = problemStatus[error.code];
+  const body: ProblemBody = { type: problemType(error.code), title, status, detail: error.detail, code: error.code };
+  if (error.errors.length > 0) body.errors = error.errors;
+  return body;
+}
+
+export function sendProblem(reply: FastifyReply, error: DomainError): FastifyReply {
+  const body = problemBody(error);
+  return reply.code(body.status).type('application/problem+json').send(body);
+}
+
+export interface AjvIssue {
+  instancePath?: string;
+  message?: string;
+  keyword?: string;
+  params?: Record<string, unknown>;
+}
+
+/** Schema validation failures become `validation_failed` with one pointer per offending field. */
+function fromValidation(error: FastifyError): DomainError {
+  const part = error.validationContext ?? 'body';
+  return validationProblem((error.validation ?? []) as AjvIssue[], part === 'body' ? '' : `/${part}`);
+}
+
+/** Ajv's issues as one `validation_failed` problem; `prefix` places them (e.g. `/querystring`). */
+export function validationProblem(issues: readonly AjvIssue[], prefix = ''): DomainError {
+  const errors: FieldError[] = issues.map((issue) => {
+    let pointer = `${prefix}${issue.instancePath ?? ''}`;
+    if (issue.keyword === 'required' && typeof issue.params?.missingProperty === 'string') {
+      pointer += `/${issue.params.missingProperty}`;
+      return { pointer, detail: `${issue.params.missingProperty} is required.` };
+    }
+    if (issue.keyword === 'additionalProperties' && typeof issue.params?.additionalProperty === 'string') {
+      pointer += `/${issue.params.additionalProperty}`;
+      return { pointer, detail: `${issue.params.additionalProperty} is not a known field.` };
+    }
+    return { pointer: pointer || '/', detail: `${pointer || 'the body'} ${issue.message ?? 'is not valid'}.` };
+  });
+  const first = errors[0];
+  return new DomainError('validation_failed', first ? `${first.pointer}: ${first.detail}` : 'The request is not valid.', errors);
+}
+
+/** Maps whatever a route threw to a problem: domain errors, Fastify's own, or an unexpected one (500). */
+export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (isDomainError(error)) return sendProblem(reply, error);
+  if (error.validation) return sendProblem(reply, fromValidation(error));
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return sendProblem(reply, new DomainError('malformed_json', 'The body could not be parsed as JSON.'));
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return sendProblem(reply, new DomainError('body_too_large', 'The body exceeds the size this endpoint accepts.'));
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return sendProblem(reply, new DomainError('unsupported_media_type', 'Send the body as application/json.'));
+  }
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return sendProblem(reply, new DomainError('validation_failed', error.message));
+  }
+  request.log.error({ err: error }, 'unexpected error');
+  return reply
+    .code(500)
+    .type('application/problem+json')
+    .send({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: `Something went wrong; quote request id ${request.id}.` });
+}

@@ -1,0 +1,58 @@
+import { Type } from 'typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import type { ServiceContext } from '../../context.js';
+import type { RuleEffect } from '../../domain/rules/rule.js';
+import { createRule, deleteRule, getRule, listRules, updateRule } from '../../services/rules.service.js';
+import { programOf } from '../plugins/auth.js';
+import { IdParams, problems, Rule, RuleBody, RulePatch } from '../schemas.js';
+
+export function ruleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['rules'];
+
+  r.get('/v1/rules', {
+    config: { scope: 'rules:read' },
+    schema: { tags, summary: 'List the earn rules (current versions)', response: { 200: Type.Object({ data: Type.Array(Rule) }), ...problems(401, 403) } },
+  }, async (request) => ({ data: await listRules(ctx, programOf(request)) }));
+
+  r.post('/v1/rules', {
+    config: { scope: 'rules:write' },
+    schema: {
+      tags,
+      summary: 'Create an earn rule',
+      description: 'The condition is CEL over `event`, `member` and `now`; it is parsed and type-checked here, so an invalid one is a 422 now, never an error at event time.',
+      body: RuleBody,
+      response: { 201: Rule, ...problems(400, 401, 403, 422) },
+    },
+  }, async (request, reply) =>
+    reply.code(201).send(await createRule(ctx, programOf(request), { ...request.body, effects: request.body.effects as RuleEffect[] })),
+  );
+
+  r.get('/v1/rules/:id', {
+    config: { scope: 'rules:read' },
+    schema: { tags, summary: 'Get an earn rule', params: IdParams, response: { 200: Rule, ...problems(401, 403, 404) } },
+  }, async (request) => getRule(ctx, programOf(request), request.params.id));
+
+  r.patch('/v1/rules/:id', {
+    config: { scope: 'rules:write' },
+    schema: {
+      tags,
+      summary: 'Change an earn rule (makes a new version)',
+      params: IdParams,
+      body: RulePatch,
+      response: { 200: Rule, ...problems(400, 401, 403, 404, 422) },
+    },
+  }, async (request) => {
+    const { effects, ...rest } = request.body;
+    return updateRule(ctx, programOf(request), request.params.id, { ...rest, ...(effects ? { effects: effects as RuleEffect[] } : {}) });
+  });
+
+  r.delete('/v1/rules/:id', {
+    config: { scope: 'rules:write' },
+    schema: { tags, summary: 'Retire an earn rule', params: IdParams, response: { 204: Type.Null(), ...problems(401, 403, 404) } },
+  }, async (request, reply) => {
+    await deleteRule(ctx, programOf(request), request.params.id);
+    return reply.code(204).send(null);
+  });
+}

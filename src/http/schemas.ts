@@ -1,0 +1,234 @@
+/**
+ * TypeBox schemas shared by the routes. They are the one description of the API: Fastify validates requests
+ * with them, serialises responses with them, and @fastify/swagger turns them into the OpenAPI document.
+ */
+import { Type, type TSchema } from 'typebox';
+
+export const Problem = Type.Object(
+  {
+    type: Type.String({ description: 'Stable URI of the problem, e.g. /problems/insufficient-points' }),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.String({ description: 'The problem code in snake_case (docs/problems.md)' }),
+    errors: Type.Optional(Type.Array(Type.Object({ pointer: Type.String(), detail: Type.String() }))),
+  },
+  { $id: 'Problem', description: 'RFC 9457 problem details' },
+);
+
+const problemRef = Type.Ref('Problem');
+
+/** The error responses a route can give, all `application/problem+json`. */
+export function problems(...statuses: number[]): Record<number, TSchema> {
+  return Object.fromEntries(statuses.map((status) => [status, problemRef]));
+}
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const FreeObject = Type.Record(Type.String(), Type.Unknown(), { description: 'Any JSON object' });
+
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+
+export const PageQuery = {
+  cursor: Type.Optional(Type.String({ maxLength: 500, description: 'nextCursor of the previous page' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+};
+
+export function Page<T extends TSchema>(item: T) {
+  return Type.Object({ data: Type.Array(item), nextCursor: Nullable(Type.String()) });
+}
+
+export const BalanceSummary = Type.Object({ available: Type.Integer(), pending: Type.Integer() });
+
+export const Member = Type.Object(
+  {
+    id: Type.String(),
+    externalId: Type.String(),
+    email: Nullable(Type.String()),
+    name: Nullable(Type.String()),
+    phone: Nullable(Type.String()),
+    birthDate: Nullable(Type.String({ format: 'date' })),
+    locale: Nullable(Type.String()),
+    attributes: FreeObject,
+    status: Type.Union([Type.Literal('active'), Type.Literal('blocked')]),
+    tier: Nullable(Type.String()),
+    balance: BalanceSummary,
+    lifetimeEarned: Type.Integer(),
+    purchaseCount: Type.Integer(),
+    referralCode: Type.String(),
+    referredBy: Nullable(Type.String({ description: 'Id of the member whose referral code was used at enrolment' })),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { description: 'A member of the programme' },
+);
+
+const profile = {
+  email: Type.Optional(Nullable(Type.String({ format: 'email', maxLength: 320 }))),
+  name: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 200 }))),
+  phone: Type.Optional(Nullable(Type.String({ pattern: '^\\+?[0-9 ()-]{4,32}$' }))),
+  birthDate: Type.Optional(Nullable(Type.String({ format: 'date' }))),
+  locale: Type.Optional(Nullable(Type.String({ pattern: '^[a-z]{2,3}(-[A-Z]{2})?$', description: 'e.g. nl or nl-NL' }))),
+  attributes: Type.Optional(FreeObject),
+};
+
+export const ExternalId = Type.String({ minLength: 1, maxLength: 200 });
+
+export const EnrolMemberBody = Type.Object(
+  { externalId: ExternalId, ...profile, referralCode: Type.Optional(Type.String({ minLength: 4, maxLength: 32, description: "The referring member's code" })) },
+  { additionalProperties: false },
+);
+
+export const UpdateMemberBody = Type.Object(
+  { externalId: Type.Optional(ExternalId), ...profile, status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('blocked')])) },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const Balance = Type.Object({
+  available: Type.Integer(),
+  pending: Type.Integer(),
+  lifetimeEarned: Type.Integer(),
+  expiring: Type.Array(Type.Object({ points: Type.Integer(), expiresAt: Type.String({ format: 'date-time' }) })),
+});
+
+export const LedgerEntry = Type.Object({
+  transactionId: Type.String(),
+  kind: Type.Union([Type.Literal('earn'), Type.Literal('refund'), Type.Literal('adjustment'), Type.Literal('release'), Type.Literal('expiry')]),
+  account: Type.Union([Type.Literal('member_available'), Type.Literal('member_pending')]),
+  points: Type.Integer({ description: 'Positive adds to the account, negative takes from it' }),
+  lotId: Nullable(Type.String()),
+  ruleId: Nullable(Type.String()),
+  ruleVersion: Nullable(Type.Integer()),
+  eventId: Nullable(Type.String()),
+  reason: Nullable(Type.String()),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+export const AdjustmentBody = Type.Object(
+  {
+    points: Type.Integer({ description: 'Positive gives points, negative takes them (never below zero)' }),
+    reason: Type.String({ minLength: 1, maxLength: 500 }),
+  },
+  { additionalProperties: false },
+);
+
+export const Adjustment = Type.Object({
+  transactionId: Type.String(),
+  memberId: Type.String(),
+  points: Type.Integer(),
+  reason: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  balance: BalanceSummary,
+});
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+});
+
+export const EventBody = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 200, description: "The client's event id, unique per programme" }),
+    type: Type.String({ minLength: 1, maxLength: 100, description: 'purchase, refund, review, survey, social_share, visit, event_attended, signup or custom.<name>' }),
+    memberId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    externalId: Type.Optional(ExternalId),
+    occurredAt: Type.Optional(Type.String({ format: 'date-time' })),
+    data: Type.Optional(FreeObject),
+  },
+  { additionalProperties: false },
+);
+
+export const EventResult = Type.Object(
+  {
+    event: Type.Object({
+      id: Type.String(),
+      type: Type.String(),
+      memberId: Type.String(),
+      occurredAt: Type.String({ format: 'date-time' }),
+      receivedAt: Type.String({ format: 'date-time' }),
+      data: FreeObject,
+    }),
+    awarded: Type.Array(
+      Type.Object({
+        ruleId: Type.String(),
+        ruleVersion: Type.Integer(),
+        points: Type.Integer(),
+        status: Type.Union([Type.Literal('pending'), Type.Literal('available')]),
+      }),
+    ),
+    clawback: Type.Optional(Type.Object({ points: Type.Integer(), unrecovered: Type.Integer() })),
+    balance: BalanceSummary,
+  },
+  { description: 'What the event earned and the balance after it' },
+);
+
+const Effect = Type.Object(
+  {
+    type: Type.Union([Type.Literal('points'), Type.Literal('multiplier')]),
+    amount: Type.Optional(Type.Integer()),
+    perSpend: Type.Optional(Type.Integer({ description: 'Minor units of spend per `amount` points' })),
+    itemCondition: Type.Optional(Type.String({ maxLength: 4000, description: 'CEL over `item`: which basket lines count' })),
+    factor: Type.Optional(Type.Number()),
+  },
+  { additionalProperties: false },
+);
+
+const Limits = Type.Object(
+  {
+    perMember: Type.Optional(
+      Type.Object(
+        {
+          count: Type.Integer({ minimum: 1 }),
+          period: Type.Union([Type.Literal('day'), Type.Literal('week'), Type.Literal('month'), Type.Literal('year'), Type.Literal('lifetime')]),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const ruleFields = {
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  trigger: Type.String({ minLength: 1, maxLength: 100 }),
+  condition: Type.Optional(Nullable(Type.String({ maxLength: 4000, description: 'CEL over event, member and now' }))),
+  effects: Type.Array(Effect, { minItems: 1, maxItems: 10 }),
+  validFrom: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
+  validUntil: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
+  limits: Type.Optional(Nullable(Limits)),
+  priority: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000 })),
+  stackable: Type.Optional(Type.Boolean()),
+  active: Type.Optional(Type.Boolean()),
+};
+
+export const RuleBody = Type.Object(ruleFields, { additionalProperties: false });
+export const RulePatch = Type.Partial(Type.Object(ruleFields), { additionalProperties: false, minProperties: 1 });
+
+export const Rule = Type.Object(
+  {
+    id: Type.String(),
+    version: Type.Integer(),
+    name: Type.String(),
+    trigger: Type.String(),
+    condition: Nullable(Type.String()),
+    effects: Type.Array(Effect),
+    limits: Nullable(Limits),
+    validFrom: Nullable(Type.String({ format: 'date-time' })),
+    validUntil: Nullable(Type.String({ format: 'date-time' })),
+    priority: Type.Integer(),
+    stackable: Type.Boolean(),
+    active: Type.Boolean(),
+    createdAt: Type.String({ format: 'date-time' }),
+  },
+  { description: 'An earn rule (current version)' },
+);
+
+export const Program = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  pointsName: Type.String(),
+  currency: Type.String(),
+  timezone: Type.String(),
+  pendingDays: Type.Integer(),
+  expiryMonths: Nullable(Type.Integer()),
+  createdAt: Type.String({ format: 'date-time' }),
+});
