@@ -118,13 +118,6 @@ function eventHash(input: RecordEventInput): string {
 }
 
 async function recordInTransaction(ctx: ServiceContext, trx: Trx, programId: string, input: RecordEventInput, hash: string): Promise<EventOutcome> {
-  const seen = await findEvent(trx, programId, input.id);
-  if (seen) {
-    if (seen.requestHash !== hash) {
-      throw DomainError.field('event_id_reused_with_different_body', '/id', `Event ${input.id} was already recorded with a different body.`);
-    }
-    return { replayed: true, response: JSON.parse(seen.response) as EventResponse };
-  }
   checkEventType(input.type);
   const program = await findProgram(trx, programId);
   if (!program) throw new DomainError('program_not_found', `No programme ${programId}.`);
@@ -134,7 +127,16 @@ async function recordInTransaction(ctx: ServiceContext, trx: Trx, programId: str
   if (occurredAt > now + FUTURE_SKEW_MS) {
     throw DomainError.field('occurred_at_in_future', '/occurredAt', 'occurredAt lies in the future; send events once they happened.');
   }
+  // The member's lock comes first: a concurrent first post of the same id then either committed (and is
+  // replayed here) or has not started, so two posts of one event never both reach the posting below.
   const member = await resolveMember(ctx, trx, programId, input);
+  const seen = await findEvent(trx, programId, input.id);
+  if (seen) {
+    if (seen.requestHash !== hash) {
+      throw DomainError.field('event_id_reused_with_different_body', '/id', `Event ${input.id} was already recorded with a different body.`);
+    }
+    return { replayed: true, response: JSON.parse(seen.response) as EventResponse };
+  }
 
   const posted =
     input.type === 'refund'

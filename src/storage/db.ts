@@ -46,6 +46,9 @@ export function openStorage(options: StorageOptions): Storage {
       max: options.poolSize ?? 8,
       types: pgTypes,
     });
+    // A server that drops an idle connection (restart, failover, admin termination) must not crash the process:
+    // the pool discards that client and the next query opens a fresh one.
+    pool.on('error', () => undefined);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
     return {
       db,
