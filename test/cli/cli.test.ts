@@ -1,0 +1,71 @@
+/**
+ * The `trouw` command as a user runs it: a real process against the test's database (the SQLite file's
+ * directory, or DATABASE_URL on PostgreSQL).
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { getProgram } from '../../src/services/programs.service.js';
+import { listRules } from '../../src/services/rules.service.js';
+import { forEachDialect, TEST_ENCRYPTION_KEY } from '../support/dialects.js';
+
+const run = promisify(execFile);
+const cli = path.resolve('src/cli/main.ts');
+
+forEachDialect('trouw CLI', (db) => {
+  async function trouw(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const env = { ...process.env, TROUW_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY.toString('hex'), LOG_LEVEL: 'warn' };
+    if (db.databaseUrl) env.DATABASE_URL = db.databaseUrl;
+    else delete env.DATABASE_URL;
+    const dataDir = db.sqlitePath ? path.dirname(db.sqlitePath) : path.resolve('data-unused');
+    try {
+      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', cli, ...args, '--data-dir', dataDir], { env });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  }
+
+  describe('program create', () => {
+    it('creates a programme with its base rule and prints the key once as JSON', async () => {
+      const result = await trouw('program', 'create', '--name', 'Fietsenwinkel', '--points-name', 'Spaken', '--currency', 'EUR', '--json');
+      expect(result.code).toBe(0);
+      const created = JSON.parse(result.stdout) as { program: { id: string }; apiKey: string };
+      expect(created.apiKey).toMatch(/^sk_[a-z0-9]{8}[A-Za-z0-9_-]{32}$/);
+      const program = await getProgram(db.ctx, created.program.id);
+      expect(program).toMatchObject({ name: 'Fietsenwinkel', pointsName: 'Spaken', currency: 'EUR', timezone: 'Europe/Amsterdam' });
+      const rules = await listRules(db.ctx, created.program.id);
+      expect(rules).toHaveLength(1);
+      expect(rules[0]).toMatchObject({ trigger: 'purchase', effects: [{ type: 'points', amount: 1, perSpend: 100 }] });
+      // Only the prefix of the key is kept readable; the secret part is nowhere in the table.
+      const stored = await sql<Record<string, unknown>>`select * from api_keys where program_id = ${created.program.id}`.execute(db.ctx.storage.db.withoutPlugins());
+      expect(stored.rows).toHaveLength(1);
+      expect(stored.rows[0]?.prefix).toBe(created.apiKey.slice(0, 11));
+      expect(JSON.stringify(stored.rows)).not.toContain(created.apiKey.slice(11));
+    });
+
+    it('refuses an unknown currency with a clear message and a non-zero exit', async () => {
+      const result = await trouw('program', 'create', '--name', 'X', '--currency', 'ABC');
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('ABC is not an ISO 4217 currency code');
+    });
+  });
+
+  describe('verify', () => {
+    it('passes on a healthy ledger and fails, naming the damage, on a tampered one', async () => {
+      await trouw('program', 'create', '--name', 'Ledger');
+      await trouw('demo', '--members', '5');
+      const healthy = await trouw('verify');
+      expect(healthy).toMatchObject({ code: 0 });
+      expect(healthy.stdout).toContain('ledger OK');
+      await sql`update ledger_entries set amount = amount + 1 where line = 1 and transaction_id = (select min(transaction_id) from ledger_entries)`.execute(db.ctx.storage.db.withoutPlugins());
+      const broken = await trouw('verify');
+      expect(broken.code).toBe(1);
+      expect(broken.stderr).toContain('FAIL every ledger transaction sums to zero');
+      await sql`update ledger_entries set amount = amount - 1 where line = 1 and transaction_id = (select min(transaction_id) from ledger_entries)`.execute(db.ctx.storage.db.withoutPlugins());
+    });
+  });
+});
