@@ -15,12 +15,9 @@ export const problemCodes = [
   'member_not_found',
   'rule_not_found',
   'member_external_id_taken',
-  'member_referral_code_taken',
   'referral_code_unknown',
-  'member_blocked',
   'event_id_reused_with_different_body',
   'idempotency_key_reused_with_different_body',
-  'idempotency_key_in_flight',
   'order_already_recorded',
   'order_not_found',
   'refund_exceeds_order',
@@ -31,7 +28,6 @@ export const problemCodes = [
   'rule_condition_invalid',
   'rule_effect_invalid',
   'invalid_cursor',
-  'rate_limited',
 ] as const;
 
 export type ProblemCode = (typeof problemCodes)[number];

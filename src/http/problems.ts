@@ -18,12 +18,9 @@ export const problemStatus: Record<ProblemCode, { status: number; title: string 
   member_not_found: { status: 404, title: 'No such member' },
   rule_not_found: { status: 404, title: 'No such rule' },
   member_external_id_taken: { status: 409, title: 'A member with this externalId exists' },
-  member_referral_code_taken: { status: 409, title: 'This referral code is taken' },
   referral_code_unknown: { status: 422, title: 'No member has this referral code' },
-  member_blocked: { status: 422, title: 'The member is blocked' },
   event_id_reused_with_different_body: { status: 409, title: 'This event id was used for a different event' },
   idempotency_key_reused_with_different_body: { status: 409, title: 'This Idempotency-Key was used for a different request' },
-  idempotency_key_in_flight: { status: 409, title: 'A request with this Idempotency-Key is in progress' },
   order_already_recorded: { status: 409, title: 'This order was already recorded' },
   order_not_found: { status: 422, title: 'No purchase with this orderId' },
   refund_exceeds_order: { status: 422, title: 'The refund exceeds what is left of the order' },
@@ -34,7 +31,6 @@ export const problemStatus: Record<ProblemCode, { status: number; title: string 
   rule_condition_invalid: { status: 422, title: 'The rule condition is not valid CEL' },
   rule_effect_invalid: { status: 422, title: 'The rule effects are not valid' },
   invalid_cursor: { status: 400, title: 'The cursor is not valid' },
-  rate_limited: { status: 429, title: 'Too many requests' },
 };
 
 /** The stable `type` URI of a problem: a path on this server, e.g. `/problems/insufficient-points`. */

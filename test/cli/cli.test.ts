@@ -16,7 +16,7 @@ const cli = path.resolve('src/cli/main.ts');
 
 forEachDialect('trouw CLI', (db) => {
   async function trouw(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const env = { ...process.env, TROUW_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY.toString('hex'), LOG_LEVEL: 'warn' };
+    const env: NodeJS.ProcessEnv = { ...process.env, TROUW_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY.toString('hex'), LOG_LEVEL: 'warn' };
     if (db.databaseUrl) env.DATABASE_URL = db.databaseUrl;
     else delete env.DATABASE_URL;
     const dataDir = db.sqlitePath ? path.dirname(db.sqlitePath) : path.resolve('data-unused');
