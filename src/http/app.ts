@@ -32,6 +32,9 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   });
   app.setValidatorCompiler(validatorCompiler);
   app.addSchema(Problem);
+  // Only JSON bodies: without this, Fastify would read text/plain as a string and report a schema error
+  // instead of the 415 a client needs to see.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, new DomainError('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`)),

@@ -85,7 +85,8 @@ export function validationProblem(issues: readonly AjvIssue[], prefix = ''): Dom
       pointer += `/${issue.params.additionalProperty}`;
       return { pointer, detail: `${issue.params.additionalProperty} is not a known field.` };
     }
-    return { pointer: pointer || '/', detail: `${pointer || 'the body'} ${issue.message ?? 'is not valid'}.` };
+    // An empty pointer is the whole document (RFC 6901), e.g. a body that is not an object.
+    return { pointer, detail: `${pointer || 'the body'} ${issue.message ?? 'is not valid'}.` };
   });
   const first = errors[0];
   return new DomainError('validation_failed', first ? `${first.pointer}: ${first.detail}` : 'The request is not valid.', errors);

@@ -18,9 +18,11 @@ export const Problem = Type.Object(
 
 const problemRef = Type.Ref('Problem');
 
-/** The error responses a route can give, all `application/problem+json`. */
-export function problems(...statuses: number[]): Record<number, TSchema> {
-  return Object.fromEntries(statuses.map((status) => [status, problemRef]));
+/** The error responses a route can give, documented with the media type they are sent with. */
+export function problems(...statuses: number[]) {
+  return Object.fromEntries(
+    statuses.map((status) => [status, { description: 'Problem details', content: { 'application/problem+json': { schema: problemRef } } }]),
+  ) as Record<number, TSchema>;
 }
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);

@@ -13,5 +13,6 @@ export function decodeCursor<T>(cursor: string, check: (value: unknown) => value
   } catch {
     // Falls through to the problem below: a cursor that does not parse is as invalid as one of the wrong shape.
   }
-  throw DomainError.field('invalid_cursor', '/cursor', 'The cursor is not one this list handed out.');
+  // Named like the schema's own query-string problems (`/querystring/limit`), since a cursor only travels there.
+  throw DomainError.field('invalid_cursor', '/querystring/cursor', 'The cursor is not one this list handed out.');
 }

@@ -63,7 +63,7 @@ forEachDialect('program api', (db) => {
     it('answers each key with its own programme only', async () => {
       const first = await givenProgram(db.ctx, { name: 'First' });
       const second = await givenProgram(db.ctx, { name: 'Second', currency: 'USD' });
-      expect(api.as(first.apiKey).get('/v1/program').then((r) => r.json())).resolves.toEqual(first.program);
+      await expect(api.as(first.apiKey).get('/v1/program').then((r) => r.json())).resolves.toEqual(first.program);
       await expect(api.as(second.apiKey).get('/v1/program').then((r) => r.json())).resolves.toEqual(second.program);
     });
 

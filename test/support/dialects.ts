@@ -53,7 +53,7 @@ async function freshDatabase(dialect: DialectName): Promise<{ databaseUrl: strin
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    await admin.query(`create database ${name} template trouw_test_template`);
+    await admin.query(`create database ${name} template ${inject('postgresTemplate')}`);
   } finally {
     await admin.end();
   }
