@@ -11,6 +11,8 @@ import { readConfig, type Config } from '../config.js';
 import { createContext, type ServiceContext } from '../context.js';
 import { buildApp } from '../http/app.js';
 import { startJobLoop, runPointsJobs } from '../jobs/points.jobs.js';
+import { apiScopes } from '../domain/scopes.js';
+import { createApiKey } from '../services/api-keys.service.js';
 import { createProgram, listPrograms } from '../services/programs.service.js';
 import { migrateToLatest } from '../storage/db.js';
 import { verifyLedger } from '../storage/verify.js';
@@ -138,6 +140,19 @@ programCommand
         console.log(`secret API key (shown once, keep it safe): ${created.apiKey}`);
       }
     });
+  });
+
+const keyCommand = program.command('key').description('secret API keys');
+keyCommand
+  .command('create')
+  .description('create another secret API key for a programme and print it once')
+  .requiredOption('--program <id>', 'the programme')
+  .option('--name <name>', 'what the key is for', 'cli')
+  .option('--scopes <list>', `comma-separated: * or ${apiScopes.join(', ')}`, '*')
+  .addOption(dataDirOption())
+  .action(async (options: CommonOptions & { program: string; name: string; scopes: string }) => {
+    const key = await withContext(options, (ctx) => createApiKey(ctx, options.program, options.name, options.scopes.split(',').map((s) => s.trim())));
+    console.log(`secret API key (shown once, keep it safe): ${key}`);
   });
 
 program

@@ -6,8 +6,10 @@
  */
 import crypto from 'node:crypto';
 import { randomCode, type ServiceContext } from '../context.js';
-import { findApiKeyByPrefix, insertApiKey } from '../storage/repositories/programs.repository.js';
-import type { Trx } from '../storage/transaction.js';
+import { DomainError } from '../domain/errors.js';
+import { apiScopes } from '../domain/scopes.js';
+import { findApiKeyByPrefix, findProgram, insertApiKey } from '../storage/repositories/programs.repository.js';
+import { inTransaction, type Trx } from '../storage/transaction.js';
 
 export interface ApiPrincipal {
   programId: string;
@@ -57,4 +59,19 @@ export async function authenticateApiKey(ctx: ServiceContext, presented: string)
   if (cache.size >= CACHE_MAX) cache.clear();
   cache.set(hash, { principal, until: now + CACHE_TTL_MS });
   return principal;
+}
+
+/**
+ * Creates another secret key for a programme, e.g. a read-only one for a reporting tool.
+ * @throws DomainError program_not_found, validation_failed (unknown scope)
+ */
+export async function createApiKey(ctx: ServiceContext, programId: string, name: string, scopes: string[]): Promise<string> {
+  const unknown = scopes.find((scope) => scope !== '*' && !(apiScopes as readonly string[]).includes(scope));
+  if (unknown !== undefined || scopes.length === 0) {
+    throw DomainError.field('validation_failed', '/scopes', `Scopes are * or any of ${apiScopes.join(', ')}${unknown ? `; ${unknown} is not one` : ''}.`);
+  }
+  return inTransaction(ctx.storage, async (trx) => {
+    if (!(await findProgram(trx, programId))) throw new DomainError('program_not_found', `No programme ${programId}.`);
+    return issueApiKey(ctx, trx, programId, name, scopes);
+  });
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { authenticateApiKey } from '../../src/services/api-keys.service.js';
 import { getProgram } from '../../src/services/programs.service.js';
 import { listRules } from '../../src/services/rules.service.js';
 import { forEachDialect, TEST_ENCRYPTION_KEY } from '../support/dialects.js';
@@ -51,6 +52,20 @@ forEachDialect('trouw CLI', (db) => {
       const result = await trouw('program', 'create', '--name', 'X', '--currency', 'ABC');
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('ABC is not an ISO 4217 currency code');
+    });
+  });
+
+  describe('key create', () => {
+    it('adds a key with only the scopes asked for, and refuses unknown scopes', async () => {
+      const created = JSON.parse((await trouw('program', 'create', '--name', 'Keys', '--json')).stdout) as { program: { id: string } };
+      const result = await trouw('key', 'create', '--program', created.program.id, '--scopes', 'members:read,events:write');
+      expect(result.code).toBe(0);
+      const key = /sk_\S+/.exec(result.stdout)?.[0] ?? '';
+      const principal = await authenticateApiKey(db.ctx, key);
+      expect(principal).toMatchObject({ programId: created.program.id, scopes: ['members:read', 'events:write'] });
+      const refused = await trouw('key', 'create', '--program', created.program.id, '--scopes', 'members:read,launch:rockets');
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('launch:rockets is not one');
     });
   });
 
