@@ -753,6 +753,18 @@ forEachDialect('events api', (db) => {
       expect((await memberState(client, member.id)).balance).toEqual({ available: 7, pending: 0 });
     });
 
+    it('refuses an item the single endpoint would refuse as too large (over 1 MiB), committing the others', async () => {
+      const { client, member } = await setup();
+      const response = await client.post('/v1/events/batch', {
+        events: [purchase('b-small', member.id, 1000, 'b-o-small'), purchase('b-huge', member.id, 1000, 'b-o-huge', { note: 'x'.repeat(1_100_000) })],
+      });
+      expect(response.statusCode, response.body.slice(0, 500)).toBe(200);
+      const { results } = response.json<BatchResponse>();
+      expect(results.map((r) => r.status)).toEqual([201, 413]);
+      expect(results[1]?.problem).toMatchObject({ status: 413, code: 'body_too_large' });
+      expect(await memberState(client, member.id)).toMatchObject({ balance: { available: 10, pending: 0 }, purchaseCount: 1 });
+    });
+
     it('records 1,000 small visit events in one request', async () => {
       const { client, member } = await setup();
       await createRule(client, { trigger: 'visit', effects: [{ type: 'points', amount: 1 }] });

@@ -7,19 +7,24 @@ import { programOf } from '../plugins/auth.js';
 import { problemBody, validationProblem, type AjvIssue } from '../problems.js';
 import { EventBody, EventResult, FreeObject, problems } from '../schemas.js';
 import { compileBodyValidator } from '../validation.js';
-import type { DomainError } from '../../domain/errors.js';
+import { DomainError } from '../../domain/errors.js';
 
 /** A batch of 1,000 events with baskets is a few MiB; single requests keep Fastify's 1 MiB default. */
 const BATCH_BODY_LIMIT = 8 * 1024 * 1024;
 
 /** Batch items are checked one by one against the single endpoint's schema, so a bad item fails alone. */
 const validateEventBody = compileBodyValidator(EventBody);
+/** What one event may weigh, in a batch as on its own (the app's body limit for single requests). */
+const EVENT_BODY_LIMIT = 1024 * 1024;
 
 function eventInput(body: Static<typeof EventBody>): RecordEventInput {
   return { ...body, data: body.data ?? {} };
 }
 
 function batchItem(raw: unknown): RecordEventInput | DomainError {
+  if (Buffer.byteLength(JSON.stringify(raw)) > EVENT_BODY_LIMIT) {
+    return new DomainError('body_too_large', `An event may weigh at most ${EVENT_BODY_LIMIT} bytes, in a batch as on its own.`);
+  }
   if (validateEventBody(raw)) return eventInput(raw as Static<typeof EventBody>);
   return validationProblem((validateEventBody.errors ?? []) as AjvIssue[]);
 }
