@@ -36,3 +36,18 @@ export async function recordOrderRefund(
 ): Promise<void> {
   await trx.updateTable('orders').set(refund).where('programId', '=', programId).where('orderId', '=', orderId).execute();
 }
+
+export async function findEvents(db: Trx, programId: string, clientEventIds: string[]) {
+  if (clientEventIds.length === 0) return [];
+  return db
+    .selectFrom('events')
+    .select(['clientEventId', 'requestHash', 'response'])
+    .where('programId', '=', programId)
+    .where('clientEventId', 'in', clientEventIds)
+    .execute();
+}
+
+export async function findOrders(db: Trx, programId: string, orderIds: string[]) {
+  if (orderIds.length === 0) return [];
+  return db.selectFrom('orders').selectAll().where('programId', '=', programId).where('orderId', 'in', orderIds).execute();
+}

@@ -167,3 +167,15 @@ export async function writeMemberPosting(
   await applyBalanceDelta(trx, programId, meta.memberId, { ...delta, lifetimeEarned: effects.lifetimeEarned, purchases: effects.purchases }, meta.createdAt);
   return delta;
 }
+
+/** The open lots of several members, read under their locks (refunds in a group of events need them). */
+export async function listOpenLotsOfMembers(trx: Trx, programId: string, memberIds: string[]): Promise<Lot[]> {
+  if (memberIds.length === 0) return [];
+  return trx
+    .selectFrom('lots')
+    .select(['id', 'memberId', 'amount', 'remaining', 'availableAt', 'releasedAt', 'expiresAt', 'createdAt'])
+    .where('programId', '=', programId)
+    .where('memberId', 'in', memberIds)
+    .where('remaining', '>', 0)
+    .execute();
+}

@@ -86,3 +86,24 @@ export async function listMembers(
   if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
   return query.orderBy('id').limit(filter.limit + 1).execute();
 }
+
+/**
+ * Reads and (on PostgreSQL) locks every member a group of events names, in id order: two groups that share
+ * members then lock them in the same order and cannot deadlock on each other.
+ */
+export async function lockMembers(trx: Trx, storage: Storage, programId: string, memberIds: string[], externalIds: string[]) {
+  if (memberIds.length === 0 && externalIds.length === 0) return [];
+  let query = trx
+    .selectFrom('members')
+    .selectAll()
+    .where('programId', '=', programId)
+    .where((eb) => {
+      const named = [];
+      if (memberIds.length > 0) named.push(eb('id', 'in', memberIds));
+      if (externalIds.length > 0) named.push(eb('externalId', 'in', externalIds));
+      return eb.or(named);
+    })
+    .orderBy('id');
+  if (storage.dialect === 'postgres') query = query.forUpdate();
+  return query.execute();
+}

@@ -69,3 +69,29 @@ export async function incrementRuleUsage(trx: Trx, programId: string, memberId: 
     )
     .execute();
 }
+
+/** Sets per-member usage counters to absolute values (computed under the members' locks), many at once. */
+export async function upsertRuleUsage(
+  trx: Trx,
+  rows: { programId: string; ruleId: string; memberId: string; periodKey: string; count: number }[],
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += 5_000) {
+    await trx
+      .insertInto('ruleUsage')
+      .values(rows.slice(i, i + 5_000))
+      .onConflict((oc) => oc.columns(['programId', 'ruleId', 'memberId', 'periodKey']).doUpdateSet((eb) => ({ count: eb.ref('excluded.count') })))
+      .execute();
+  }
+}
+
+/** Every usage counter of these members for these rules; the caller picks the periods it needs. */
+export async function readRuleUsageOfMembers(db: Trx, programId: string, memberIds: string[], ruleIds: string[]) {
+  if (memberIds.length === 0 || ruleIds.length === 0) return [];
+  return db
+    .selectFrom('ruleUsage')
+    .select(['ruleId', 'memberId', 'periodKey', 'count'])
+    .where('programId', '=', programId)
+    .where('memberId', 'in', memberIds)
+    .where('ruleId', 'in', ruleIds)
+    .execute();
+}

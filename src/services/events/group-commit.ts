@@ -1,0 +1,112 @@
+/**
+ * Group commit for single events: requests that arrive while a group is being written wait for the next
+ * group, which then records all of them in one transaction (LIMITS.md: one transaction per event cannot pass
+ * about 1,800 events/s here). Nobody waits for a timer: an idle system writes a group of one at once, and a
+ * busy one groups exactly what queued meanwhile. Each caller is answered after its group committed, so a 2xx
+ * still means committed. If a group fails as a whole (a constraint hit by a concurrent writer elsewhere), its
+ * events are retried one by one, so one event's trouble never becomes another's.
+ */
+import type { ServiceContext } from '../../context.js';
+import type { Storage } from '../../storage/db.js';
+import { inTransaction, isUniqueViolation } from '../../storage/transaction.js';
+import { ingestEvents, type EventOutcome, type IngestOutcome, type RecordEventInput } from './ingest.js';
+
+interface Waiting {
+  programId: string;
+  input: RecordEventInput;
+  resolve(outcome: EventOutcome): void;
+  reject(error: unknown): void;
+}
+
+const MAX_GROUP = 500;
+
+class GroupCommitter {
+  private queue: Waiting[] = [];
+  private writing = 0;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    /** SQLite has one writer; PostgreSQL writes a few groups at once (they lock members in id order). */
+    private readonly maxConcurrentGroups: number,
+  ) {}
+
+  submit(programId: string, input: RecordEventInput): Promise<EventOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ programId, input, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.writing < this.maxConcurrentGroups && this.queue.length > 0) {
+      const group = this.queue.splice(0, MAX_GROUP);
+      this.writing += 1;
+      void this.write(group).finally(() => {
+        this.writing -= 1;
+        this.pump();
+      });
+    }
+  }
+
+  private async write(group: Waiting[]): Promise<void> {
+    let outcomes: Map<Waiting, IngestOutcome>;
+    try {
+      outcomes = await this.ingest(group);
+    } catch (error) {
+      if (group.length === 1) {
+        await this.writeAlone(group[0] as Waiting, error);
+        return;
+      }
+      for (const waiting of group) await this.writeAlone(waiting, error);
+      return;
+    }
+    for (const waiting of group) settle(waiting, outcomes.get(waiting));
+  }
+
+  /** One event in its own transaction; a unique-key race is run again, which then replays or refuses. */
+  private async writeAlone(waiting: Waiting, cause: unknown): Promise<void> {
+    let last = cause;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt > 0 && !isUniqueViolation(last)) break;
+      try {
+        settle(waiting, (await this.ingest([waiting])).get(waiting));
+        return;
+      } catch (error) {
+        last = error;
+      }
+    }
+    waiting.reject(last);
+  }
+
+  private ingest(group: Waiting[]): Promise<Map<Waiting, IngestOutcome>> {
+    return inTransaction(this.ctx.storage, async (trx) => {
+      const outcomes = new Map<Waiting, IngestOutcome>();
+      const byProgram = new Map<string, Waiting[]>();
+      for (const waiting of group) byProgram.set(waiting.programId, [...(byProgram.get(waiting.programId) ?? []), waiting]);
+      for (const [programId, waitings] of byProgram) {
+        const results = await ingestEvents(this.ctx, trx, programId, waitings.map((w) => w.input));
+        waitings.forEach((w, i) => outcomes.set(w, results[i] as IngestOutcome));
+      }
+      return outcomes;
+    });
+  }
+}
+
+function settle(waiting: Waiting, outcome: IngestOutcome | undefined): void {
+  if (!outcome) waiting.reject(new Error('no outcome for a grouped event'));
+  else if (outcome.ok) waiting.resolve(outcome.outcome);
+  else waiting.reject(outcome.error);
+}
+
+const committers = new WeakMap<Storage, GroupCommitter>();
+
+/** Records one event through its storage's group committer. @throws DomainError as `ingestEvents` reports */
+export function submitEvent(ctx: ServiceContext, programId: string, input: RecordEventInput): Promise<EventOutcome> {
+  let committer = committers.get(ctx.storage);
+  if (!committer) {
+    committer = new GroupCommitter(ctx, ctx.storage.dialect === 'sqlite' ? 1 : 4);
+    committers.set(ctx.storage, committer);
+  }
+  return committer.submit(programId, input);
+}
+

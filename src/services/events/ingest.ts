@@ -1,0 +1,500 @@
+/**
+ * Event ingestion for a group of events of one programme inside one database transaction, set-based:
+ *   1. load: the programme, every member the group names (locked, in id order), the events already recorded
+ *      under the group's ids, the orders it names, the usage counters of limited rules and, for refunds, the
+ *      members' open lots — a handful of queries whatever the group's size;
+ *   2. plan: each event in order, in memory, with the domain's rule engine and ledger postings; an event that
+ *      fails changes nothing of the state the next event sees, and becomes its own problem;
+ *   3. write: one multi-row statement per table (storage/bulk.ts).
+ * A single event is a group of one; concurrent single requests are grouped by group-commit.ts, and a batch
+ * request is one group. The semantics are those of one-event-at-a-time processing in input order.
+ */
+import type { Insertable } from 'kysely';
+import { DomainError, isDomainError } from '../../domain/errors.js';
+import { checkEventType, checkSurveyData, parsePurchaseData, parseRefundData } from '../../domain/events/event-data.js';
+import { allocateClawback, earnPosting, refundClawbackPoints, takePosting, type Lot } from '../../domain/ledger/lots.js';
+import type { Posting } from '../../domain/ledger/posting.js';
+import { addDays, addMonths } from '../../domain/periods.js';
+import { compileRule, evaluateRules, limitedPeriodKeys, usageKey, type CompiledRule } from '../../domain/rules/evaluate.js';
+import type { MemberFacts, RuleDefinition } from '../../domain/rules/rule.js';
+import type { ServiceContext } from '../../context.js';
+import { insertMany, updateMany, type Cell } from '../../storage/bulk.js';
+import { findEvents, findOrders } from '../../storage/repositories/events.repository.js';
+import { listOpenLotsOfMembers } from '../../storage/repositories/ledger.repository.js';
+import { lockMembers } from '../../storage/repositories/members.repository.js';
+import { findProgram } from '../../storage/repositories/programs.repository.js';
+import { listCurrentRules, readRuleUsageOfMembers, upsertRuleUsage } from '../../storage/repositories/rules.repository.js';
+import type { Database, MemberRow, OrdersTable, ProgramRow, RuleRow } from '../../storage/schema.js';
+import type { Trx } from '../../storage/transaction.js';
+import { requestHash } from '../request-hash.js';
+import { iso } from '../views.js';
+
+export interface RecordEventInput {
+  id: string;
+  type: string;
+  memberId?: string;
+  externalId?: string;
+  occurredAt?: string;
+  data: Record<string, unknown>;
+}
+
+export interface EventAward {
+  ruleId: string;
+  ruleVersion: number;
+  points: number;
+  status: 'pending' | 'available';
+}
+
+export interface EventResponse {
+  event: { id: string; type: string; memberId: string; occurredAt: string; receivedAt: string; data: Record<string, unknown> };
+  awarded: EventAward[];
+  /** Only for refunds: points taken back, and what the member had already spent. */
+  clawback?: { points: number; unrecovered: number };
+  balance: { available: number; pending: number };
+}
+
+export interface EventOutcome {
+  /** True when the event id was seen before with the same body: the first response, nothing changed. */
+  replayed: boolean;
+  response: EventResponse;
+}
+
+export type IngestOutcome = { ok: true; outcome: EventOutcome } | { ok: false; error: DomainError };
+
+/** Allowance for clocks of the business's systems running ahead of ours. */
+const FUTURE_SKEW_MS = 5 * 60_000;
+
+export function eventHash(input: RecordEventInput): string {
+  return requestHash({ type: input.type, memberId: input.memberId, externalId: input.externalId, occurredAt: input.occurredAt, data: input.data });
+}
+
+/** A member as the plan sees it: the locked row plus what earlier events of the group did to it. */
+interface MemberState {
+  row: MemberRow;
+  available: number;
+  pending: number;
+  lifetimeEarned: number;
+  purchaseCount: number;
+  changed: boolean;
+  /** Open lots, loaded only for members with a refund in the group. */
+  lots: Lot[] | null;
+}
+
+interface OrderState {
+  row: Insertable<OrdersTable> & { refundedMinor: number; pointsClawedBack: number; pointsUnrecovered: number };
+  isNew: boolean;
+  changed: boolean;
+}
+
+/** Everything the group will write, accumulated by the plan. */
+class Writes {
+  events: Insertable<Database['events']>[] = [];
+  lots: Insertable<Database['lots']>[] = [];
+  transactions: Insertable<Database['ledgerTransactions']>[] = [];
+  entries: Insertable<Database['ledgerEntries']>[] = [];
+  /** Existing lots whose remaining points changed, by id: their new remaining. */
+  lotRemaining = new Map<string, number>();
+  usage = new Map<string, { ruleId: string; memberId: string; periodKey: string; count: number }>();
+
+  posting(programId: string, posting: Posting, meta: { id: string; memberId: string; reason: string; eventId: string; createdAt: number }): void {
+    this.transactions.push({ programId, id: meta.id, memberId: meta.memberId, kind: posting.kind, reason: meta.reason, eventId: meta.eventId, createdAt: meta.createdAt });
+    posting.entries.forEach((e, line) =>
+      this.entries.push({
+        programId,
+        transactionId: meta.id,
+        line,
+        account: e.account,
+        memberId: e.memberId,
+        lotId: e.lotId,
+        ruleId: e.ruleId,
+        ruleVersion: e.ruleVersion,
+        amount: e.amount,
+        createdAt: meta.createdAt,
+      }),
+    );
+  }
+}
+
+/**
+ * Records a group of events in the caller's transaction. Items that arrive as DomainErrors (they failed their
+ * shape check upstream) are reported as such. Throws only what is not the events' fault (database errors).
+ */
+export async function ingestEvents(
+  ctx: ServiceContext,
+  trx: Trx,
+  programId: string,
+  inputs: readonly (RecordEventInput | DomainError)[],
+): Promise<IngestOutcome[]> {
+  const program = await findProgram(trx, programId);
+  if (!program) {
+    const missing = new DomainError('program_not_found', `No programme ${programId}.`);
+    return inputs.map(() => ({ ok: false, error: missing }));
+  }
+  const events = inputs.filter((i): i is RecordEventInput => !isDomainError(i));
+  const now = ctx.clock.now();
+
+  // 1. Load.
+  const memberRows = await lockMembers(
+    trx,
+    ctx.storage,
+    programId,
+    unique(events.flatMap((e) => (e.memberId !== undefined ? [e.memberId] : []))),
+    unique(events.flatMap((e) => (e.memberId === undefined && e.externalId !== undefined ? [e.externalId] : []))),
+  );
+  const members = new Map<string, MemberState>();
+  const byExternalId = new Map<string, MemberState>();
+  for (const row of memberRows) {
+    const state: MemberState = {
+      row,
+      available: row.available,
+      pending: row.pending,
+      lifetimeEarned: row.lifetimeEarned,
+      purchaseCount: row.purchaseCount,
+      changed: false,
+      lots: null,
+    };
+    members.set(row.id, state);
+    byExternalId.set(row.externalId, state);
+  }
+  // Read after the member locks: a concurrent first post of the same id has then either committed (and is
+  // replayed) or not started, so two posts of one event never both post points.
+  const seen = new Map((await findEvents(trx, programId, unique(events.map((e) => e.id)))).map((e) => [e.clientEventId, e]));
+  const orderIds = unique(events.flatMap((e) => (typeof e.data.orderId === 'string' && (e.type === 'purchase' || e.type === 'refund') ? [e.data.orderId] : [])));
+  const orders = new Map<string, OrderState>(
+    (await findOrders(trx, programId, orderIds)).map((row) => [row.orderId, { row, isNew: false, changed: false }]),
+  );
+  const rules = await ruleSet(trx, program);
+  const limitedRuleIds = rules.filter((r) => r.definition.limits?.perMember).map((r) => r.definition.id);
+  const usage = new Map<string, number>();
+  for (const row of await readRuleUsageOfMembers(trx, programId, [...members.keys()], limitedRuleIds)) {
+    usage.set(`${row.memberId}|${usageKey(row.ruleId, row.periodKey)}`, row.count);
+  }
+  const refundMemberIds = unique(
+    events.filter((e) => e.type === 'refund').flatMap((e) => {
+      const member = e.memberId !== undefined ? members.get(e.memberId) : e.externalId !== undefined ? byExternalId.get(e.externalId) : undefined;
+      return member ? [member.row.id] : [];
+    }),
+  );
+  if (refundMemberIds.length > 0) {
+    for (const id of refundMemberIds) {
+      const member = members.get(id);
+      if (member) member.lots = [];
+    }
+    for (const lot of await listOpenLotsOfMembers(trx, programId, refundMemberIds)) members.get(lot.memberId)?.lots?.push(lot);
+  }
+
+  // 2. Plan.
+  const writes = new Writes();
+  const recorded = new Map<string, { requestHash: string; response: string }>();
+  const plan: Plan = { ctx, program, rules, now, members, byExternalId, orders, usage, writes };
+  const outcomes = inputs.map((input): IngestOutcome => {
+    if (isDomainError(input)) return { ok: false, error: input };
+    const hash = eventHash(input);
+    const earlier = recorded.get(input.id) ?? seen.get(input.id);
+    if (earlier) {
+      if (earlier.requestHash !== hash) {
+        return { ok: false, error: DomainError.field('event_id_reused_with_different_body', '/id', `Event ${input.id} was already recorded with a different body.`) };
+      }
+      return { ok: true, outcome: { replayed: true, response: JSON.parse(earlier.response) as EventResponse } };
+    }
+    try {
+      const response = planEvent(plan, input);
+      const stored = JSON.stringify(response);
+      writes.events.push({
+        programId,
+        clientEventId: input.id,
+        type: input.type,
+        memberId: response.event.memberId,
+        occurredAt: Date.parse(response.event.occurredAt),
+        receivedAt: now,
+        data: JSON.stringify(input.data),
+        requestHash: hash,
+        response: stored,
+      });
+      recorded.set(input.id, { requestHash: hash, response: stored });
+      return { ok: true, outcome: { replayed: false, response } };
+    } catch (error) {
+      if (isDomainError(error)) return { ok: false, error };
+      throw error;
+    }
+  });
+
+  // 3. Write.
+  await writeGroup(trx, plan);
+  return outcomes;
+}
+
+interface Plan {
+  ctx: ServiceContext;
+  program: ProgramRow;
+  rules: CompiledRule[];
+  now: number;
+  members: Map<string, MemberState>;
+  byExternalId: Map<string, MemberState>;
+  orders: Map<string, OrderState>;
+  usage: Map<string, number>;
+  writes: Writes;
+}
+
+/**
+ * Plans one event against the state left by the events before it. Every check that can refuse the event runs
+ * before the first change to the plan's state, so a refused event leaves no trace.
+ */
+function planEvent(plan: Plan, input: RecordEventInput): EventResponse {
+  const { now } = plan;
+  checkEventType(input.type);
+  const occurredAt = input.occurredAt === undefined ? now : Date.parse(input.occurredAt);
+  if (Number.isNaN(occurredAt)) throw DomainError.field('validation_failed', '/occurredAt', 'occurredAt is an RFC 3339 date-time.');
+  if (occurredAt > now + FUTURE_SKEW_MS) {
+    throw DomainError.field('occurred_at_in_future', '/occurredAt', 'occurredAt lies in the future; send events once they happened.');
+  }
+  const member = resolveMember(plan, input);
+  const posted = input.type === 'refund' ? planRefund(plan, member, input) : planEarn(plan, member, input, occurredAt);
+  return {
+    event: { id: input.id, type: input.type, memberId: member.row.id, occurredAt: iso(occurredAt), receivedAt: iso(now), data: input.data },
+    awarded: posted.awarded,
+    ...(posted.clawback ? { clawback: posted.clawback } : {}),
+    balance: { available: member.available, pending: member.pending },
+  };
+}
+
+function resolveMember(plan: Plan, input: RecordEventInput): MemberState {
+  if (input.memberId !== undefined) {
+    const member = plan.members.get(input.memberId);
+    if (!member) throw DomainError.field('member_not_found', '/memberId', `No member ${input.memberId} in this programme.`);
+    return member;
+  }
+  if (input.externalId !== undefined) {
+    const member = plan.byExternalId.get(input.externalId);
+    if (!member) throw DomainError.field('member_not_found', '/externalId', `No member with externalId ${input.externalId} in this programme.`);
+    return member;
+  }
+  throw DomainError.field('validation_failed', '/memberId', 'An event names its member by memberId or externalId.');
+}
+
+interface Posted {
+  awarded: EventAward[];
+  clawback?: { points: number; unrecovered: number };
+}
+
+function planEarn(plan: Plan, member: MemberState, input: RecordEventInput, occurredAt: number): Posted {
+  const { ctx, program, now, writes } = plan;
+  const isPurchase = input.type === 'purchase';
+  const purchase = isPurchase ? parsePurchaseData(input.data) : null;
+  if (input.type === 'survey') checkSurveyData(input.data);
+  if (purchase) {
+    if (purchase.currency !== program.currency) {
+      throw DomainError.field('currency_mismatch', '/data/currency', `This programme earns on ${program.currency}; the purchase is in ${purchase.currency}.`);
+    }
+    if (plan.orders.has(purchase.orderId)) {
+      throw DomainError.field('order_already_recorded', '/data/orderId', `Order ${purchase.orderId} was already recorded by another event.`);
+    }
+  }
+
+  // From here on nothing refuses the event: the plan's state changes.
+  const lines: { ruleId: string; ruleVersion: number; points: number }[] = [];
+  if (member.row.status === 'active') {
+    const event = { type: input.type, occurredAt: new Date(occurredAt), data: input.data };
+    const usage = new Map<string, number>();
+    for (const key of limitedPeriodKeys(plan.rules, event, program.timezone)) {
+      const count = plan.usage.get(`${member.row.id}|${usageKey(key.ruleId, key.periodKey)}`);
+      if (count !== undefined) usage.set(usageKey(key.ruleId, key.periodKey), count);
+    }
+    const evaluation = evaluateRules({ rules: plan.rules, event, member: memberFacts(ctx, member), now: new Date(now), timezone: program.timezone, usage });
+    lines.push(...evaluation.awards);
+    for (const increment of evaluation.usageIncrements) {
+      const key = `${member.row.id}|${usageKey(increment.ruleId, increment.periodKey)}`;
+      const count = (plan.usage.get(key) ?? 0) + 1;
+      plan.usage.set(key, count);
+      writes.usage.set(key, { ruleId: increment.ruleId, memberId: member.row.id, periodKey: increment.periodKey, count });
+    }
+  }
+
+  const total = lines.reduce((sum, line) => sum + line.points, 0);
+  let lotId: string | null = null;
+  let status: EventAward['status'] = 'available';
+  if (total > 0) {
+    lotId = ctx.ids.next('lot');
+    const availableAt = isPurchase && program.pendingDays > 0 ? addDays(new Date(occurredAt), program.pendingDays, program.timezone).getTime() : occurredAt;
+    const pending = availableAt > now;
+    status = pending ? 'pending' : 'available';
+    const expiresAt = program.expiryMonths === null ? null : addMonths(new Date(occurredAt), program.expiryMonths, program.timezone).getTime();
+    const transactionId = ctx.ids.next('ltx');
+    const lot: Lot = { id: lotId, memberId: member.row.id, amount: total, remaining: total, availableAt, releasedAt: pending ? null : now, expiresAt, createdAt: now };
+    writes.lots.push({ programId: program.id, transactionId, ...lot });
+    member.lots?.push(lot);
+    writes.posting(program.id, earnPosting(member.row.id, lotId, lines, pending), {
+      id: transactionId,
+      memberId: member.row.id,
+      reason: `${input.type} event ${input.id}`,
+      eventId: input.id,
+      createdAt: now,
+    });
+    if (pending) member.pending += total;
+    else member.available += total;
+    member.lifetimeEarned += total;
+  }
+  if (isPurchase) member.purchaseCount += 1;
+  member.changed = true;
+  if (purchase) {
+    plan.orders.set(purchase.orderId, {
+      isNew: true,
+      changed: true,
+      row: {
+        programId: program.id,
+        orderId: purchase.orderId,
+        memberId: member.row.id,
+        eventId: input.id,
+        lotId,
+        totalMinor: purchase.total,
+        currency: purchase.currency,
+        refundedMinor: 0,
+        pointsEarned: Math.max(total, 0),
+        pointsClawedBack: 0,
+        pointsUnrecovered: 0,
+        createdAt: now,
+      },
+    });
+  }
+  return { awarded: lines.map((line) => ({ ...line, status })) };
+}
+
+function planRefund(plan: Plan, member: MemberState, input: RecordEventInput): Posted {
+  const { ctx, program, now, writes } = plan;
+  const refund = parseRefundData(input.data);
+  const order = plan.orders.get(refund.orderId);
+  if (!order || order.row.memberId !== member.row.id) {
+    throw DomainError.field('order_not_found', '/data/orderId', `No purchase with orderId ${refund.orderId} for this member.`);
+  }
+  const refundable = order.row.totalMinor - order.row.refundedMinor;
+  const amount = refund.amount ?? refundable;
+  if (amount > refundable || amount === 0) {
+    throw DomainError.field(
+      'refund_exceeds_order',
+      refund.amount === undefined ? '/data/orderId' : '/data/amount',
+      `Order ${refund.orderId} has ${refundable} ${order.row.currency} minor units left to refund; ${amount} were asked.`,
+    );
+  }
+
+  // From here on nothing refuses the event: the plan's state changes.
+  const points = refundClawbackPoints(order.row, amount);
+  let taken = 0;
+  let unrecovered = 0;
+  if (points > 0) {
+    const lots = member.lots ?? [];
+    const allocation = allocateClawback(lots, points, order.row.lotId ?? null);
+    unrecovered = allocation.unrecovered;
+    taken = points - unrecovered;
+    if (allocation.takes.length > 0) {
+      const posting = takePosting('refund', member.row.id, allocation.takes, 'issuance');
+      writes.posting(program.id, posting, {
+        id: ctx.ids.next('ltx'),
+        memberId: member.row.id,
+        reason: `refund of order ${refund.orderId}`,
+        eventId: input.id,
+        createdAt: now,
+      });
+      for (const take of allocation.takes) {
+        const lot = lots.find((l) => l.id === take.lotId);
+        if (!lot) continue;
+        lot.remaining -= take.points;
+        // A lot created earlier in this group is still to be inserted: its row carries the new remaining.
+        const unwritten = writes.lots.find((l) => l.id === lot.id);
+        if (unwritten) unwritten.remaining = lot.remaining;
+        else writes.lotRemaining.set(lot.id, lot.remaining);
+        if (take.pending) member.pending -= take.points;
+        else member.available -= take.points;
+      }
+    }
+    member.lifetimeEarned -= points;
+    member.changed = true;
+  }
+  order.row.refundedMinor += amount;
+  order.row.pointsClawedBack += taken;
+  order.row.pointsUnrecovered += unrecovered;
+  order.changed = true;
+  return { awarded: [], clawback: { points: taken, unrecovered } };
+}
+
+async function writeGroup(trx: Trx, plan: Plan): Promise<void> {
+  const { writes, program, now } = plan;
+  const programId = program.id;
+  await insertMany(trx, 'events', writes.events);
+  const newOrders = [...plan.orders.values()].filter((o) => o.isNew).map((o) => o.row);
+  await insertMany(trx, 'orders', newOrders);
+  const refundedOrders = [...plan.orders.values()].filter((o) => o.changed && !o.isNew);
+  await updateMany(
+    trx,
+    'orders',
+    programId,
+    'order_id',
+    ['refunded_minor', 'points_clawed_back', 'points_unrecovered'],
+    refundedOrders.map((o) => [text(o.row.orderId), big(o.row.refundedMinor), big(o.row.pointsClawedBack), big(o.row.pointsUnrecovered)]),
+  );
+  await insertMany(trx, 'lots', writes.lots);
+  await updateMany(trx, 'lots', programId, 'id', ['remaining'], [...writes.lotRemaining].map(([id, remaining]) => [text(id), big(remaining)]));
+  await insertMany(trx, 'ledgerTransactions', writes.transactions);
+  await insertMany(trx, 'ledgerEntries', writes.entries);
+  await upsertRuleUsage(trx, [...writes.usage.values()].map((u) => ({ programId, ...u })));
+  const changed = [...plan.members.values()].filter((m) => m.changed);
+  await updateMany(
+    trx,
+    'members',
+    programId,
+    'id',
+    ['available', 'pending', 'lifetime_earned', 'purchase_count', 'updated_at'],
+    changed.map((m) => [text(m.row.id), big(m.available), big(m.pending), big(m.lifetimeEarned), big(m.purchaseCount), big(now)]),
+  );
+}
+
+const text = (value: string): Cell => ({ value, type: 'text' });
+const big = (value: number): Cell => ({ value, type: 'bigint' });
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}
+
+function memberFacts(ctx: ServiceContext, member: MemberState): MemberFacts {
+  return {
+    id: member.row.id,
+    tier: member.row.tier,
+    attributes: JSON.parse(member.row.attributes) as Record<string, unknown>,
+    createdAt: new Date(member.row.createdAt),
+    birthDate: member.row.birthDateCipher === null ? null : ctx.pii.decrypt(member.row.birthDateCipher),
+    purchaseCount: member.purchaseCount,
+    lifetimeEarned: member.lifetimeEarned,
+  };
+}
+
+/**
+ * The programme's compiled rules, cached per process and reloaded when the programme's `rulesVersion` moved
+ * (every rule change bumps it in the same transaction), so a rule edit applies to the next event in every
+ * process without compiling rules per event.
+ */
+const ruleSets = new Map<string, { version: number; rules: CompiledRule[] }>();
+
+async function ruleSet(trx: Trx, program: ProgramRow): Promise<CompiledRule[]> {
+  const cached = ruleSets.get(program.id);
+  if (cached && cached.version === program.rulesVersion) return cached.rules;
+  const rows = await listCurrentRules(trx, program.id);
+  const rules = rows.map((row) => compileRule(ruleDefinition(row)));
+  ruleSets.set(program.id, { version: program.rulesVersion, rules });
+  return rules;
+}
+
+function ruleDefinition(row: RuleRow): RuleDefinition {
+  return {
+    id: row.id,
+    version: row.version,
+    name: row.name,
+    trigger: row.trigger,
+    condition: row.condition,
+    effects: JSON.parse(row.effects) as RuleDefinition['effects'],
+    validFrom: row.validFrom === null ? null : new Date(row.validFrom),
+    validUntil: row.validUntil === null ? null : new Date(row.validUntil),
+    limits: row.limits === null ? null : (JSON.parse(row.limits) as RuleDefinition['limits']),
+    priority: row.priority,
+    stackable: row.stackable === 1,
+    active: row.active === 1,
+  };
+}
