@@ -23,6 +23,7 @@ const MAX_GROUP = 500;
 class GroupCommitter {
   private queue: Waiting[] = [];
   private writing = 0;
+  private scheduled = false;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -33,6 +34,21 @@ class GroupCommitter {
   submit(programId: string, input: RecordEventInput): Promise<EventOutcome> {
     return new Promise((resolve, reject) => {
       this.queue.push({ programId, input, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /**
+   * Starts writing after the current turn of the event loop, never inside it. better-sqlite3 answers
+   * synchronously, so a group started at once would run to its commit in microtasks before the server reads the
+   * next request that already arrived: every group would hold one event. setImmediate lets every request the
+   * loop has in hand join first.
+   */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
       this.pump();
     });
   }
@@ -43,7 +59,7 @@ class GroupCommitter {
       this.writing += 1;
       void this.write(group).finally(() => {
         this.writing -= 1;
-        this.pump();
+        this.schedule();
       });
     }
   }
