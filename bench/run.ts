@@ -322,7 +322,7 @@ function method(): string[] {
       '`enrolMember`); every phase below runs on its own copy of that seed (SQLite: file copy; PostgreSQL: `create database … template`).',
     'Every event is a purchase of 2599 EUR minor units (25 points on the base rule) with a unique event id and order id, ' +
       'for a random member.',
-    `HTTP: \`trouw serve\` in a child process (node --import tsx), autocannon in the bench process, ${HTTP.connections} connections, ` +
+    `HTTP: \`trouw serve\` in a child process (the build, as npm start runs it), autocannon in the bench process, ${HTTP.connections} connections, ` +
       `pipelining 1, ${HTTP.durationS} s per run after a ${HTTP.warmUpS} s warm-up. Any non-2xx, error or timeout fails the bench; ` +
       'afterwards the database must hold at least as many events as were answered 2xx.',
     `Batch: POST /v1/events/batch with ${formatCount(BATCH.batchSize)} purchases per request, ${BATCH.connections} connections; ` +
@@ -341,6 +341,8 @@ function method(): string[] {
 // ------------------------------------------------------------------------------------------------ main
 
 async function main(): Promise<void> {
+  // The server under test is the built one, as `npm start` runs it; a stale build would measure old code.
+  execFileSync('npm', ['run', 'build'], { cwd: path.resolve(import.meta.dirname, '..'), stdio: 'ignore' });
   installGuards(DEADLINE_MS);
   const start = performance.now();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'trouw-bench-'));

@@ -22,7 +22,7 @@ import { externalIdOf, MEMBER_COUNT } from './events.js';
 import { onCleanup } from './guard.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI_ENTRY = path.join(REPO_ROOT, 'src', 'cli', 'main.ts');
+const CLI_ENTRY = path.join(REPO_ROOT, 'bin', 'trouw.js');
 
 /** One key for the whole run: PostgreSQL requires it, and SQLite then does not write a key file of its own. */
 const ENCRYPTION_KEY_HEX = crypto.randomBytes(32).toString('hex');
@@ -57,9 +57,9 @@ export function appEnv(target: Pick<Target, 'databaseUrl'>): NodeJS.ProcessEnv {
   return env;
 }
 
-/** `node --import tsx src/cli/main.ts …`: the CLI as the README runs it, without a build step. */
+/** `node bin/trouw.js …`: the built CLI, as `npm start` runs it (bench/run.ts builds first). */
 export function cliCommand(args: readonly string[]): { command: string; args: string[] } {
-  return { command: process.execPath, args: ['--import', 'tsx', CLI_ENTRY, ...args] };
+  return { command: process.execPath, args: [CLI_ENTRY, ...args] };
 }
 
 async function createProgramWithCli(dataDir: string, databaseUrl: string | null): Promise<{ programId: string; apiKey: string }> {
