@@ -49,27 +49,6 @@ export async function markRuleDeleted(trx: Trx, programId: string, ruleId: strin
     .execute();
 }
 
-export async function readRuleUsage(db: Trx, programId: string, memberId: string, keys: { ruleId: string; periodKey: string }[]) {
-  if (keys.length === 0) return [];
-  return db
-    .selectFrom('ruleUsage')
-    .select(['ruleId', 'periodKey', 'count'])
-    .where('programId', '=', programId)
-    .where('memberId', '=', memberId)
-    .where((eb) => eb.or(keys.map((k) => eb.and([eb('ruleId', '=', k.ruleId), eb('periodKey', '=', k.periodKey)]))))
-    .execute();
-}
-
-export async function incrementRuleUsage(trx: Trx, programId: string, memberId: string, ruleId: string, periodKey: string): Promise<void> {
-  await trx
-    .insertInto('ruleUsage')
-    .values({ programId, ruleId, memberId, periodKey, count: 1 })
-    .onConflict((oc) =>
-      oc.columns(['programId', 'ruleId', 'memberId', 'periodKey']).doUpdateSet((eb) => ({ count: eb('ruleUsage.count', '+', 1) })),
-    )
-    .execute();
-}
-
 /** Sets per-member usage counters to absolute values (computed under the members' locks), many at once. */
 export async function upsertRuleUsage(
   trx: Trx,
