@@ -47,15 +47,18 @@ export interface ContextOptions {
   config: Config;
   logger?: Logger;
   clock?: Clock;
+  /** For long-running processes (serve): SQLite checkpoints from a worker thread, off the request path. */
+  backgroundCheckpoint?: boolean;
 }
 
 /** Opens storage and loads (or, embedded, creates) the encryption key. The caller closes `ctx.storage`. */
-export function createContext({ config, logger, clock }: ContextOptions): ServiceContext {
+export function createContext({ config, logger, clock, backgroundCheckpoint }: ContextOptions): ServiceContext {
   const log = logger ?? pino({ level: config.logLevel });
   const storage = openStorage({
     databaseUrl: config.databaseUrl,
     sqlitePath: path.join(config.dataDir, 'trouw.db'),
     sqliteSynchronous: config.sqliteSynchronous,
+    backgroundCheckpoint,
   });
   const { key, generatedAt } = loadOrCreateMasterKey(config.encryptionKey, config.dataDir, storage.dialect === 'sqlite');
   if (generatedAt) {

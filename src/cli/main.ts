@@ -61,7 +61,7 @@ program
     const config = configFrom(options);
     const port = options.port ?? config.port;
     const host = options.host ?? config.host;
-    const ctx = createContext({ config });
+    const ctx = createContext({ config, backgroundCheckpoint: true });
     await migrateToLatest(ctx.storage);
     let demo: { programId: string; name: string; apiKey: string } | null = null;
     if (options.demo && ctx.storage.dialect === 'sqlite') {

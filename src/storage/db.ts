@@ -8,6 +8,7 @@ import SQLite from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { startCheckpointer, type CheckpointerOptions } from './checkpointer.js';
 import { migrations } from './migrations/index.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -17,6 +18,8 @@ export interface Storage {
   dialect: DialectName;
   /** Where the data lives, for messages: the SQLite path or the PostgreSQL URL without its password. */
   location: string;
+  /** Called by inTransaction after each commit (SQLite housekeeping between transactions). */
+  afterCommit?: () => void;
   close(): Promise<void>;
 }
 
@@ -24,6 +27,8 @@ export interface StorageOptions {
   databaseUrl: string | null;
   sqlitePath: string;
   sqliteSynchronous?: 'NORMAL' | 'FULL';
+  /** Checkpoint the WAL from a worker thread instead of inside commits (long-running servers). */
+  backgroundCheckpoint?: boolean | CheckpointerOptions;
   poolSize?: number;
 }
 
@@ -63,8 +68,19 @@ export function openStorage(options: StorageOptions): Storage {
   sqlite.pragma(`synchronous = ${options.sqliteSynchronous ?? 'NORMAL'}`);
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
+  const checkpointer = options.backgroundCheckpoint && options.sqlitePath !== ':memory:' ? startCheckpointer(sqlite, options.sqlitePath, options.backgroundCheckpoint === true ? {} : options.backgroundCheckpoint) : null;
+  if (checkpointer) sqlite.pragma('wal_autocheckpoint = 0');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins });
-  return { db, dialect: 'sqlite', location: options.sqlitePath, close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'sqlite',
+    location: options.sqlitePath,
+    ...(checkpointer ? { afterCommit: () => checkpointer.rewindIfLong() } : {}),
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
+  };
 }
 
 /**

@@ -21,6 +21,7 @@ export async function inTransaction<T>(storage: Storage, fn: (trx: Trx) => Promi
       try {
         const result = await fn(connection);
         await sql`commit`.execute(connection);
+        storage.afterCommit?.();
         return result;
       } catch (error) {
         await sql`rollback`.execute(connection);
