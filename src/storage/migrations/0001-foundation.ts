@@ -4,9 +4,13 @@
  * and every primary and unique key starts with `program_id` so the tables can later be distributed by programme.
  * Balances carry CHECK constraints: the domain decides, the database refuses what slips past.
  */
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, SqliteAdapter, sql } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
+  // Small rows keyed by a composite key are stored in their primary-key B-tree alone on SQLite (WITHOUT ROWID):
+  // one tree to write per row instead of a table plus its key index. PostgreSQL has no such option or need.
+  const compactOnSqlite = db.getExecutor().adapter instanceof SqliteAdapter ? sql`without rowid` : sql``;
+
   await db.schema
     .createTable('programs')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -92,6 +96,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('orders_pk', ['program_id', 'order_id'])
     .addCheckConstraint('orders_refund_bounded', sql`refunded_minor <= total_minor`)
     .addCheckConstraint('orders_clawback_bounded', sql`points_clawed_back + points_unrecovered <= points_earned`)
+    .modifyEnd(compactOnSqlite)
     .execute();
 
   await db.schema
@@ -104,6 +109,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('event_id', 'text')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('ledger_transactions_pk', ['program_id', 'id'])
+    .modifyEnd(compactOnSqlite)
     .execute();
 
   await db.schema
@@ -119,6 +125,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('amount', 'bigint', (c) => c.notNull().check(sql`amount <> 0`))
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('ledger_entries_pk', ['program_id', 'transaction_id', 'line'])
+    .modifyEnd(compactOnSqlite)
     .execute();
   await db.schema
     .createIndex('ledger_entries_member_ix')
@@ -140,6 +147,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('lots_pk', ['program_id', 'id'])
     .addCheckConstraint('lots_remaining_bounded', sql`remaining >= 0 and remaining <= amount`)
+    .modifyEnd(compactOnSqlite)
     .execute();
   await db.schema.createIndex('lots_member_ix').on('lots').columns(['program_id', 'member_id']).execute();
   // The jobs look for due lots across programmes; partial indexes keep them small as lots are used up.
@@ -186,6 +194,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('period_key', 'text', (c) => c.notNull())
     .addColumn('count', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('rule_usage_pk', ['program_id', 'rule_id', 'member_id', 'period_key'])
+    .modifyEnd(compactOnSqlite)
     .execute();
 
   await db.schema
