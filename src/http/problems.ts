@@ -75,7 +75,7 @@ function fromValidation(error: FastifyError): DomainError {
 
 /** Ajv's issues as one `validation_failed` problem; `prefix` places them (e.g. `/querystring`). */
 export function validationProblem(issues: readonly AjvIssue[], prefix = ''): DomainError {
-  const errors: FieldError[] = issues.map((issue) => {
+  const all: FieldError[] = issues.map((issue) => {
     let pointer = `${prefix}${issue.instancePath ?? ''}`;
     if (issue.keyword === 'required' && typeof issue.params?.missingProperty === 'string') {
       pointer += `/${issue.params.missingProperty}`;
@@ -88,6 +88,13 @@ export function validationProblem(issues: readonly AjvIssue[], prefix = ''): Dom
     // An empty pointer is the whole document (RFC 6901), e.g. a body that is not an object.
     return { pointer, detail: `${pointer || 'the body'} ${issue.message ?? 'is not valid'}.` };
   });
+  // A union (e.g. "an object or null") fails as a whole at its own pointer after its branches failed deeper
+  // down; the deepest errors name the field to fix, so an error above another one is left out.
+  const errors = all.filter(
+    (error, i) =>
+      !all.some((other) => other.pointer.startsWith(`${error.pointer}/`)) &&
+      all.findIndex((other) => other.pointer === error.pointer) === i,
+  );
   const first = errors[0];
   return new DomainError('validation_failed', first ? `${first.pointer}: ${first.detail}` : 'The request is not valid.', errors);
 }

@@ -4,9 +4,8 @@
  * the member's balance, counters and ledger are as before, and the event id is still free (posting a corrected
  * event under the same id is a fresh 201, never a replay).
  */
-import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { problemOf, useApi } from '../support/api.js';
+import { useApi, expectProblem, type Problem } from '../support/api.js';
 import { forEachDialect } from '../support/dialects.js';
 import { givenMember, givenProgram, uniqueId } from '../support/factories.js';
 
@@ -24,14 +23,6 @@ interface EventResponse {
   balance: { available: number; pending: number };
 }
 
-interface Problem {
-  status: number;
-  code: string;
-  type: string;
-  detail: string;
-  errors?: { pointer: string; detail: string }[];
-}
-
 interface BatchResponse {
   results: { status: number; replayed?: boolean; result?: EventResponse; problem?: Problem }[];
 }
@@ -44,16 +35,6 @@ interface RuleResponse {
 
 type Client = ReturnType<ReturnType<typeof useApi>['as']>;
 
-/** Asserts an RFC 9457 problem with this status, code and (when given) a field pointer, and returns it. */
-function expectProblem(response: LightMyRequestResponse, status: number, code: string, pointer?: string): Problem {
-  expect(response.statusCode, response.body).toBe(status);
-  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const problem = problemOf(response) as Problem;
-  expect(problem).toMatchObject({ status, code, type: `/problems/${code.replaceAll('_', '-')}` });
-  expect(problem.detail.length).toBeGreaterThan(0);
-  if (pointer !== undefined) expect(problem.errors?.map((e) => e.pointer)).toContain(pointer);
-  return problem;
-}
 
 /** Everything an event can change on a member, read back through the API. */
 async function memberState(client: Client, memberId: string) {

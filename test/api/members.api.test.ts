@@ -9,7 +9,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { issueApiKey } from '../../src/services/api-keys.service.js';
 import { inTransaction } from '../../src/storage/transaction.js';
-import { problemOf, useApi, type ApiClient } from '../support/api.js';
+import { useApi, type ApiClient, expectProblem } from '../support/api.js';
 import { forEachDialect, type TestDatabase } from '../support/dialects.js';
 import { givenMember, givenProgram, uniqueId } from '../support/factories.js';
 
@@ -86,22 +86,6 @@ const MEMBER_FIELDS = [
 /** A well-formed key (right prefix and length) that no programme issued. */
 const FORGED_KEY = `sk_abcdefgh${'A'.repeat(32)}`;
 
-/**
- * Asserts an RFC 9457 problem: status, media type, code, its `type` URI, and (when given) that every field error
- * points at exactly `pointer`.
- */
-function expectProblem(response: LightMyRequestResponse, status: number, code: string, pointer?: string) {
-  expect(response.statusCode, response.body).toBe(status);
-  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const problem = problemOf(response);
-  expect(problem).toMatchObject({ status, code, type: `/problems/${code.replaceAll('_', '-')}` });
-  expect(typeof problem.detail).toBe('string');
-  if (pointer !== undefined) {
-    expect(problem.errors, 'the problem names the offending field').toBeDefined();
-    expect(new Set(problem.errors?.map((e) => e.pointer))).toEqual(new Set([pointer]));
-  }
-  return problem;
-}
 
 function ok<T>(response: LightMyRequestResponse, status = 200): T {
   expect(response.statusCode, response.body).toBe(status);

@@ -2,13 +2,12 @@
  * The programme endpoint and the parts of the API that describe the API: the OpenAPI document, the docs UI,
  * the not-found problem and the `/problems/{slug}` pages that every problem `type` resolves to.
  */
-import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { problemCodes } from '../../src/domain/errors.js';
 import { problemStatus } from '../../src/http/problems.js';
 import { issueApiKey } from '../../src/services/api-keys.service.js';
 import { inTransaction } from '../../src/storage/transaction.js';
-import { problemOf, useApi } from '../support/api.js';
+import { problemOf, useApi, expectProblem } from '../support/api.js';
 import { forEachDialect } from '../support/dialects.js';
 import { givenMember, givenProgram } from '../support/factories.js';
 
@@ -30,13 +29,6 @@ interface ProblemPage {
 
 const slugOf = (code: string) => code.replaceAll('_', '-');
 
-function expectProblem(response: LightMyRequestResponse, status: number, code: string) {
-  expect(response.statusCode, response.body).toBe(status);
-  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const problem = problemOf(response);
-  expect(problem).toMatchObject({ status, code, type: `/problems/${slugOf(code)}` });
-  return problem;
-}
 
 forEachDialect('program api', (db) => {
   const api = useApi(db);

@@ -3,9 +3,8 @@
  * a rule is created over the API and then a POST /v1/events shows what it awards. Error cases check the status,
  * the problem+json media type, the code and the field pointer, and that no rule was created or changed.
  */
-import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { problemOf, useApi } from '../support/api.js';
+import { useApi, expectProblem, type Problem } from '../support/api.js';
 import { forEachDialect } from '../support/dialects.js';
 import { givenMember, givenProgram, uniqueId } from '../support/factories.js';
 
@@ -37,14 +36,6 @@ interface EventResponse {
   balance: { available: number; pending: number };
 }
 
-interface Problem {
-  status: number;
-  code: string;
-  type: string;
-  detail: string;
-  errors?: { pointer: string; detail: string }[];
-}
-
 interface LedgerEntry {
   ruleId: string | null;
   ruleVersion: number | null;
@@ -54,16 +45,6 @@ interface LedgerEntry {
 
 type Client = ReturnType<ReturnType<typeof useApi>['as']>;
 
-/** Asserts an RFC 9457 problem with this status, code and (when given) a field pointer, and returns it. */
-function expectProblem(response: LightMyRequestResponse, status: number, code: string, pointer?: string): Problem {
-  expect(response.statusCode, response.body).toBe(status);
-  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const problem = problemOf(response) as Problem;
-  expect(problem).toMatchObject({ status, code, type: `/problems/${code.replaceAll('_', '-')}` });
-  expect(problem.detail.length).toBeGreaterThan(0);
-  if (pointer !== undefined) expect(problem.errors?.map((e) => e.pointer)).toContain(pointer);
-  return problem;
-}
 
 forEachDialect('rules api', (db) => {
   const api = useApi(db);

@@ -3,7 +3,7 @@
  * sends requests with a programme's secret key.
  */
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import type { TestDatabase } from './dialects.js';
 
@@ -46,10 +46,34 @@ export function useApi(db: TestDatabase): ApiClient {
   };
 }
 
+export interface Problem {
+  status: number;
+  code: string;
+  type: string;
+  detail: string;
+  errors?: { pointer: string; detail: string }[];
+}
+
 /** Asserts a problem+json response and returns its body. */
-export function problemOf(response: LightMyRequestResponse): { status: number; code: string; type: string; detail: string; errors?: { pointer: string; detail: string }[] } {
+export function problemOf(response: LightMyRequestResponse): Problem {
   if (!String(response.headers['content-type']).startsWith('application/problem+json')) {
     throw new Error(`expected application/problem+json, got ${String(response.headers['content-type'])}: ${response.body}`);
   }
   return response.json();
+}
+
+/**
+ * Asserts an RFC 9457 problem: status, media type, code, its `type` URI, a detail, and (when given) that the
+ * field errors point at exactly `pointer`.
+ */
+export function expectProblem(response: LightMyRequestResponse, status: number, code: string, pointer?: string): Problem {
+  expect(response.statusCode, response.body).toBe(status);
+  const problem = problemOf(response);
+  expect(problem).toMatchObject({ status, code, type: `/problems/${code.replaceAll('_', '-')}` });
+  expect(problem.detail.length).toBeGreaterThan(0);
+  if (pointer !== undefined) {
+    expect(problem.errors, 'the problem names the offending field').toBeDefined();
+    expect(new Set(problem.errors?.map((e) => e.pointer))).toEqual(new Set([pointer]));
+  }
+  return problem;
 }

@@ -20,7 +20,7 @@ import type { MemberFacts, RuleDefinition } from '../../domain/rules/rule.js';
 import type { ServiceContext } from '../../context.js';
 import { insertMany, updateMany, type Cell } from '../../storage/bulk.js';
 import { findEvents, findOrders } from '../../storage/repositories/events.repository.js';
-import { listOpenLotsOfMembers } from '../../storage/repositories/ledger.repository.js';
+import { listOpenLotsOfMembers, postingRows } from '../../storage/repositories/ledger.repository.js';
 import { lockMembers } from '../../storage/repositories/members.repository.js';
 import { findProgram } from '../../storage/repositories/programs.repository.js';
 import { listCurrentRules, readRuleUsageOfMembers, upsertRuleUsage } from '../../storage/repositories/rules.repository.js';
@@ -97,21 +97,9 @@ class Writes {
   usage = new Map<string, { ruleId: string; memberId: string; periodKey: string; count: number }>();
 
   posting(programId: string, posting: Posting, meta: { id: string; memberId: string; reason: string; eventId: string; createdAt: number }): void {
-    this.transactions.push({ programId, id: meta.id, memberId: meta.memberId, kind: posting.kind, reason: meta.reason, eventId: meta.eventId, createdAt: meta.createdAt });
-    posting.entries.forEach((e, line) =>
-      this.entries.push({
-        programId,
-        transactionId: meta.id,
-        line,
-        account: e.account,
-        memberId: e.memberId,
-        lotId: e.lotId,
-        ruleId: e.ruleId,
-        ruleVersion: e.ruleVersion,
-        amount: e.amount,
-        createdAt: meta.createdAt,
-      }),
-    );
+    const rows = postingRows(programId, posting, meta);
+    this.transactions.push(rows.transaction);
+    this.entries.push(...rows.entries);
   }
 }
 

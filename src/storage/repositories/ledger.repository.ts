@@ -13,11 +13,10 @@ export interface LedgerTransactionMeta {
   createdAt: number;
 }
 
-/** Writes one ledger transaction and its entries (one multi-row insert). Entries are never updated or deleted. */
-export async function insertPosting(trx: Trx, programId: string, posting: Posting, meta: LedgerTransactionMeta): Promise<void> {
-  await trx
-    .insertInto('ledgerTransactions')
-    .values({
+/** The rows of one ledger transaction and its entries, for a single insert here or a bulk insert by ingestion. */
+export function postingRows(programId: string, posting: Posting, meta: LedgerTransactionMeta) {
+  return {
+    transaction: {
       programId,
       id: meta.id,
       memberId: meta.memberId,
@@ -25,25 +24,27 @@ export async function insertPosting(trx: Trx, programId: string, posting: Postin
       reason: meta.reason,
       eventId: meta.eventId,
       createdAt: meta.createdAt,
-    })
-    .execute();
-  await trx
-    .insertInto('ledgerEntries')
-    .values(
-      posting.entries.map((e, line) => ({
-        programId,
-        transactionId: meta.id,
-        line,
-        account: e.account,
-        memberId: e.memberId,
-        lotId: e.lotId,
-        ruleId: e.ruleId,
-        ruleVersion: e.ruleVersion,
-        amount: e.amount,
-        createdAt: meta.createdAt,
-      })),
-    )
-    .execute();
+    },
+    entries: posting.entries.map((e, line) => ({
+      programId,
+      transactionId: meta.id,
+      line,
+      account: e.account,
+      memberId: e.memberId,
+      lotId: e.lotId,
+      ruleId: e.ruleId,
+      ruleVersion: e.ruleVersion,
+      amount: e.amount,
+      createdAt: meta.createdAt,
+    })),
+  };
+}
+
+/** Writes one ledger transaction and its entries (one multi-row insert). Entries are never updated or deleted. */
+export async function insertPosting(trx: Trx, programId: string, posting: Posting, meta: LedgerTransactionMeta): Promise<void> {
+  const rows = postingRows(programId, posting, meta);
+  await trx.insertInto('ledgerTransactions').values(rows.transaction).execute();
+  await trx.insertInto('ledgerEntries').values(rows.entries).execute();
 }
 
 export async function insertLot(trx: Trx, lot: Insertable<LotsTable>): Promise<void> {
