@@ -16,3 +16,7 @@ export function decodeCursor<T>(cursor: string, check: (value: unknown) => value
   // Named like the schema's own query-string problems (`/querystring/limit`), since a cursor only travels there.
   throw DomainError.field('invalid_cursor', '/querystring/cursor', 'The cursor is not one this list handed out.');
 }
+
+/** The cursor of lists ordered by id: the last id of the previous page. */
+export const isIdCursor = (v: unknown): v is { after: string } =>
+  typeof v === 'object' && v !== null && typeof (v as { after?: unknown }).after === 'string';

@@ -17,7 +17,7 @@ import { listExpiringLots, listMemberEntries } from '../storage/repositories/led
 import { inTransaction, isUniqueViolation } from '../storage/transaction.js';
 import type { MembersTable } from '../storage/schema.js';
 import type { Updateable } from 'kysely';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor, encodeCursor, isIdCursor } from './cursor.js';
 import { iso, memberView, type MemberView, type Page } from './views.js';
 
 export interface MemberProfileInput {
@@ -133,8 +133,6 @@ export async function getMember(ctx: ServiceContext, programId: string, memberId
   if (!row) throw new DomainError('member_not_found', `No member ${memberId} in this programme.`);
   return memberView(row, ctx.pii);
 }
-
-const isIdCursor = (v: unknown): v is { after: string } => typeof v === 'object' && v !== null && typeof (v as { after?: unknown }).after === 'string';
 
 export async function listMembers(
   ctx: ServiceContext,

@@ -12,7 +12,8 @@ import { bumpRulesVersion } from '../storage/repositories/programs.repository.js
 import { findCurrentRule, insertRuleVersion, listCurrentRules, markRuleDeleted, retireRuleVersion } from '../storage/repositories/rules.repository.js';
 import type { RuleRow } from '../storage/schema.js';
 import { inTransaction } from '../storage/transaction.js';
-import { ruleView, type RuleView } from './views.js';
+import { decodeCursor, encodeCursor, isIdCursor } from './cursor.js';
+import { ruleView, type Page, type RuleView } from './views.js';
 import { checkEventType } from '../domain/events/event-data.js';
 
 export interface RuleInput {
@@ -122,8 +123,14 @@ export async function getRule(ctx: ServiceContext, programId: string, ruleId: st
   return ruleView(await mustFind(ctx.storage.db, programId, ruleId));
 }
 
-export async function listRules(ctx: ServiceContext, programId: string): Promise<RuleView[]> {
-  return (await listCurrentRules(ctx.storage.db, programId)).map(ruleView);
+/** The current rules, oldest first, a page at a time. @throws DomainError invalid_cursor */
+export async function listRules(ctx: ServiceContext, programId: string, query: { cursor?: string; limit?: number } = {}): Promise<Page<RuleView>> {
+  const limit = query.limit ?? 50;
+  const afterId = query.cursor === undefined ? undefined : decodeCursor(query.cursor, isIdCursor).after;
+  const rows = await listCurrentRules(ctx.storage.db, programId, { afterId, limit });
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { data: page.map(ruleView), nextCursor: rows.length > limit && last ? encodeCursor({ after: last.id }) : null };
 }
 
 async function mustFind(db: Parameters<typeof findCurrentRule>[0], programId: string, ruleId: string): Promise<RuleRow> {

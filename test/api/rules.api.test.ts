@@ -106,6 +106,27 @@ forEachDialect('rules api', (db) => {
   }
 
   describe('GET /v1/rules', () => {
+    it('pages through the rules with limit and cursor, oldest first, each once', async () => {
+      const { client } = await setup();
+      for (let i = 0; i < 4; i++) {
+        expect((await client.post('/v1/rules', { name: `r${i}`, trigger: 'visit', effects: [{ type: 'points', amount: i + 1 }] })).statusCode).toBe(201);
+      }
+      const all = await listRules(client);
+      expect(all.map((r) => r.name)).toEqual(['1 point per EUR spent', 'r0', 'r1', 'r2', 'r3']);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const response = await client.get(`/v1/rules?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(response.statusCode, response.body).toBe(200);
+        const page = response.json<{ data: Rule[]; nextCursor: string | null }>();
+        expect(page.data.length).toBeLessThanOrEqual(2);
+        seen.push(...page.data.map((r) => r.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(all.map((r) => r.id));
+      expectProblem(await client.get('/v1/rules?cursor=not-a-cursor'), 400, 'invalid_cursor', '/querystring/cursor');
+    });
+
     it('lists the base rule of a new programme: 1 point per whole euro on purchases', async () => {
       const { client } = await setup();
       const rules = await listRules(client);

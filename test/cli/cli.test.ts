@@ -38,7 +38,7 @@ forEachDialect('trouw CLI', (db) => {
       expect(created.apiKey).toMatch(/^sk_[a-z0-9]{8}[A-Za-z0-9_-]{32}$/);
       const program = await getProgram(db.ctx, created.program.id);
       expect(program).toMatchObject({ name: 'Fietsenwinkel', pointsName: 'Spaken', currency: 'EUR', timezone: 'Europe/Amsterdam' });
-      const rules = await listRules(db.ctx, created.program.id);
+      const rules = (await listRules(db.ctx, created.program.id)).data;
       expect(rules).toHaveLength(1);
       expect(rules[0]).toMatchObject({ trigger: 'purchase', effects: [{ type: 'points', amount: 1, perSpend: 100 }] });
       // Only the prefix of the key is kept readable; the secret part is nowhere in the table.

@@ -5,7 +5,7 @@ import type { ServiceContext } from '../../context.js';
 import type { RuleEffect } from '../../domain/rules/rule.js';
 import { createRule, deleteRule, getRule, listRules, updateRule } from '../../services/rules.service.js';
 import { programOf } from '../plugins/auth.js';
-import { IdParams, problems, Rule, RuleBody, RulePatch } from '../schemas.js';
+import { IdParams, Page, PageQuery, problems, Rule, RuleBody, RulePatch } from '../schemas.js';
 
 export function ruleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -13,8 +13,13 @@ export function ruleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
 
   r.get('/v1/rules', {
     config: { scope: 'rules:read' },
-    schema: { tags, summary: 'List the earn rules (current versions)', response: { 200: Type.Object({ data: Type.Array(Rule) }), ...problems(401, 403) } },
-  }, async (request) => ({ data: await listRules(ctx, programOf(request)) }));
+    schema: {
+      tags,
+      summary: 'List the earn rules (current versions), oldest first',
+      querystring: Type.Object(PageQuery),
+      response: { 200: Page(Rule), ...problems(400, 401, 403) },
+    },
+  }, async (request) => listRules(ctx, programOf(request), request.query));
 
   r.post('/v1/rules', {
     config: { scope: 'rules:write' },

@@ -6,16 +6,17 @@ export async function insertRuleVersion(trx: Trx, rule: Insertable<RulesTable>):
   await trx.insertInto('rules').values(rule).execute();
 }
 
-/** The current version of every rule not deleted, ordered by id (creation order). */
-export async function listCurrentRules(db: Trx, programId: string) {
-  return db
+/** The current version of every rule not deleted, ordered by id (creation order); a page of them when asked. */
+export async function listCurrentRules(db: Trx, programId: string, page?: { afterId?: string; limit: number }) {
+  let query = db
     .selectFrom('rules')
     .selectAll()
     .where('programId', '=', programId)
     .where('isCurrent', '=', 1)
-    .where('deletedAt', 'is', null)
-    .orderBy('id')
-    .execute();
+    .where('deletedAt', 'is', null);
+  if (page?.afterId !== undefined) query = query.where('id', '>', page.afterId);
+  if (page) query = query.limit(page.limit + 1);
+  return query.orderBy('id').execute();
 }
 
 export async function findCurrentRule(db: Trx, programId: string, ruleId: string) {
