@@ -18,7 +18,7 @@ import { addDays, addMonths } from '../../domain/periods.js';
 import { compileRule, evaluateRules, limitedPeriodKeys, usageKey, type CompiledRule } from '../../domain/rules/evaluate.js';
 import type { MemberFacts, RuleDefinition } from '../../domain/rules/rule.js';
 import type { ServiceContext } from '../../context.js';
-import { insertMany, updateMany, type Cell } from '../../storage/bulk.js';
+import { WriteBatch, type Cell } from '../../storage/bulk.js';
 import { findEvents, findOrders } from '../../storage/repositories/events.repository.js';
 import { listOpenLotsOfMembers, postingRows } from '../../storage/repositories/ledger.repository.js';
 import { lockMembers } from '../../storage/repositories/members.repository.js';
@@ -407,32 +407,33 @@ function planRefund(plan: Plan, member: MemberState, input: RecordEventInput): P
 async function writeGroup(trx: Trx, plan: Plan): Promise<void> {
   const { writes, program, now } = plan;
   const programId = program.id;
-  await insertMany(trx, 'events', writes.events);
-  const newOrders = [...plan.orders.values()].filter((o) => o.isNew).map((o) => o.row);
-  await insertMany(trx, 'orders', newOrders);
-  const refundedOrders = [...plan.orders.values()].filter((o) => o.changed && !o.isNew);
-  await updateMany(
-    trx,
-    'orders',
-    programId,
-    'order_id',
-    ['refunded_minor', 'points_clawed_back', 'points_unrecovered'],
-    refundedOrders.map((o) => [text(o.row.orderId), big(o.row.refundedMinor), big(o.row.pointsClawedBack), big(o.row.pointsUnrecovered)]),
-  );
-  await insertMany(trx, 'lots', writes.lots);
-  await updateMany(trx, 'lots', programId, 'id', ['remaining'], [...writes.lotRemaining].map(([id, remaining]) => [text(id), big(remaining)]));
-  await insertMany(trx, 'ledgerTransactions', writes.transactions);
-  await insertMany(trx, 'ledgerEntries', writes.entries);
-  await upsertRuleUsage(trx, [...writes.usage.values()].map((u) => ({ programId, ...u })));
-  const changed = [...plan.members.values()].filter((m) => m.changed);
-  await updateMany(
-    trx,
-    'members',
-    programId,
-    'id',
-    ['available', 'pending', 'lifetime_earned', 'purchase_count', 'updated_at'],
-    changed.map((m) => [text(m.row.id), big(m.available), big(m.pending), big(m.lifetimeEarned), big(m.purchaseCount), big(now)]),
-  );
+  const batch = new WriteBatch(trx)
+    .insertMany('events', writes.events)
+    .insertMany('orders', [...plan.orders.values()].filter((o) => o.isNew).map((o) => o.row))
+    .updateMany(
+      'orders',
+      programId,
+      'order_id',
+      ['refunded_minor', 'points_clawed_back', 'points_unrecovered'],
+      [...plan.orders.values()]
+        .filter((o) => o.changed && !o.isNew)
+        .map((o) => [text(o.row.orderId), big(o.row.refundedMinor), big(o.row.pointsClawedBack), big(o.row.pointsUnrecovered)]),
+    )
+    .insertMany('lots', writes.lots)
+    .updateMany('lots', programId, 'id', ['remaining'], [...writes.lotRemaining].map(([id, remaining]) => [text(id), big(remaining)]))
+    .insertMany('ledgerTransactions', writes.transactions)
+    .insertMany('ledgerEntries', writes.entries)
+    .updateMany(
+      'members',
+      programId,
+      'id',
+      ['available', 'pending', 'lifetime_earned', 'purchase_count', 'updated_at'],
+      [...plan.members.values()]
+        .filter((m) => m.changed)
+        .map((m) => [text(m.row.id), big(m.available), big(m.pending), big(m.lifetimeEarned), big(m.purchaseCount), big(now)]),
+    );
+  for (const statement of upsertRuleUsage(trx, [...writes.usage.values()].map((u) => ({ programId, ...u })))) batch.add(statement);
+  await batch.execute(plan.ctx.storage.dialect);
 }
 
 const text = (value: string): Cell => ({ value, type: 'text' });

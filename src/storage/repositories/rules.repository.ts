@@ -1,4 +1,4 @@
-import type { Insertable } from 'kysely';
+import type { Compilable, Insertable } from 'kysely';
 import type { RulesTable } from '../schema.js';
 import type { Trx } from '../transaction.js';
 
@@ -51,17 +51,20 @@ export async function markRuleDeleted(trx: Trx, programId: string, ruleId: strin
 }
 
 /** Sets per-member usage counters to absolute values (computed under the members' locks), many at once. */
-export async function upsertRuleUsage(
+export function upsertRuleUsage(
   trx: Trx,
   rows: { programId: string; ruleId: string; memberId: string; periodKey: string; count: number }[],
-): Promise<void> {
+): Compilable[] {
+  const statements: Compilable[] = [];
   for (let i = 0; i < rows.length; i += 5_000) {
-    await trx
-      .insertInto('ruleUsage')
-      .values(rows.slice(i, i + 5_000))
-      .onConflict((oc) => oc.columns(['programId', 'ruleId', 'memberId', 'periodKey']).doUpdateSet((eb) => ({ count: eb.ref('excluded.count') })))
-      .execute();
+    statements.push(
+      trx
+        .insertInto('ruleUsage')
+        .values(rows.slice(i, i + 5_000))
+        .onConflict((oc) => oc.columns(['programId', 'ruleId', 'memberId', 'periodKey']).doUpdateSet((eb) => ({ count: eb.ref('excluded.count') }))),
+    );
   }
+  return statements;
 }
 
 /** Every usage counter of these members for these rules; the caller picks the periods it needs. */
