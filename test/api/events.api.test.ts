@@ -7,21 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { useApi, expectProblem, type Problem } from '../support/api.js';
 import { forEachDialect } from '../support/dialects.js';
+import type { EventResponse } from '../../src/services/events.service.js';
 import { givenMember, givenProgram, uniqueId } from '../support/factories.js';
-
-interface Award {
-  ruleId: string;
-  ruleVersion: number;
-  points: number;
-  status: 'pending' | 'available';
-}
-
-interface EventResponse {
-  event: { id: string; type: string; memberId: string; occurredAt: string; receivedAt: string; data: Record<string, unknown> };
-  awarded: Award[];
-  clawback?: { points: number; unrecovered: number };
-  balance: { available: number; pending: number };
-}
 
 interface BatchResponse {
   results: { status: number; replayed?: boolean; result?: EventResponse; problem?: Problem }[];

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { useApi, expectProblem, type Problem } from '../support/api.js';
 import { forEachDialect } from '../support/dialects.js';
+import type { EventAward as Award, EventResponse } from '../../src/services/events.service.js';
 import { givenMember, givenProgram, uniqueId } from '../support/factories.js';
 
 interface Rule {
@@ -22,18 +23,6 @@ interface Rule {
   stackable: boolean;
   active: boolean;
   createdAt: string;
-}
-
-interface Award {
-  ruleId: string;
-  ruleVersion: number;
-  points: number;
-  status: 'pending' | 'available';
-}
-
-interface EventResponse {
-  awarded: Award[];
-  balance: { available: number; pending: number };
 }
 
 interface LedgerEntry {

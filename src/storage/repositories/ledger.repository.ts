@@ -5,6 +5,9 @@ import type { LotsTable } from '../schema.js';
 import type { Trx } from '../transaction.js';
 import type { Lot, LotTake } from '../../domain/ledger/lots.js';
 
+/** The columns that make a domain Lot. */
+const lotColumns = ['id', 'memberId', 'amount', 'remaining', 'availableAt', 'releasedAt', 'expiresAt', 'createdAt'] as const;
+
 export interface LedgerTransactionMeta {
   id: string;
   memberId: string | null;
@@ -53,13 +56,7 @@ export async function insertLot(trx: Trx, lot: Insertable<LotsTable>): Promise<v
 
 /** The member's lots that still hold points; read under the member's lock. */
 export async function listOpenLots(trx: Trx, programId: string, memberId: string): Promise<Lot[]> {
-  return trx
-    .selectFrom('lots')
-    .select(['id', 'memberId', 'amount', 'remaining', 'availableAt', 'releasedAt', 'expiresAt', 'createdAt'])
-    .where('programId', '=', programId)
-    .where('memberId', '=', memberId)
-    .where('remaining', '>', 0)
-    .execute();
+  return listOpenLotsOfMembers(trx, programId, [memberId]);
 }
 
 export async function markLotReleased(trx: Trx, programId: string, lotId: string, at: number): Promise<void> {
@@ -145,7 +142,7 @@ export async function takeFromLot(trx: Trx, programId: string, lotId: string, po
 export async function findLot(trx: Trx, programId: string, lotId: string): Promise<Lot | undefined> {
   return trx
     .selectFrom('lots')
-    .select(['id', 'memberId', 'amount', 'remaining', 'availableAt', 'releasedAt', 'expiresAt', 'createdAt'])
+    .select(lotColumns)
     .where('programId', '=', programId)
     .where('id', '=', lotId)
     .executeTakeFirst();
@@ -174,7 +171,7 @@ export async function listOpenLotsOfMembers(trx: Trx, programId: string, memberI
   if (memberIds.length === 0) return [];
   return trx
     .selectFrom('lots')
-    .select(['id', 'memberId', 'amount', 'remaining', 'availableAt', 'releasedAt', 'expiresAt', 'createdAt'])
+    .select(lotColumns)
     .where('programId', '=', programId)
     .where('memberId', 'in', memberIds)
     .where('remaining', '>', 0)
