@@ -15,19 +15,20 @@ import { checkEventType, checkSurveyData, parsePurchaseData, parseRefundData } f
 import { allocateClawback, earnPosting, refundClawbackPoints, takePosting, type Lot } from '../../domain/ledger/lots.js';
 import type { Posting } from '../../domain/ledger/posting.js';
 import { addDays, addMonths } from '../../domain/periods.js';
-import { compileRule, evaluateRules, limitedPeriodKeys, usageKey, type CompiledRule } from '../../domain/rules/evaluate.js';
-import type { MemberFacts, RuleDefinition } from '../../domain/rules/rule.js';
+import { evaluateRules, limitedPeriodKeys, usageKey, type CompiledRule } from '../../domain/rules/evaluate.js';
+import type { MemberFacts } from '../../domain/rules/rule.js';
 import type { ServiceContext } from '../../context.js';
 import { WriteBatch, type Cell } from '../../storage/bulk.js';
 import { findEvents, findOrders } from '../../storage/repositories/events.repository.js';
 import { listOpenLotsOfMembers, postingRows } from '../../storage/repositories/ledger.repository.js';
 import { lockMembers } from '../../storage/repositories/members.repository.js';
 import { findProgram } from '../../storage/repositories/programs.repository.js';
-import { listCurrentRules, readRuleUsageOfMembers, upsertRuleUsage } from '../../storage/repositories/rules.repository.js';
-import type { Database, MemberRow, OrdersTable, ProgramRow, RuleRow } from '../../storage/schema.js';
+import { readRuleUsageOfMembers, upsertRuleUsage } from '../../storage/repositories/rules.repository.js';
+import type { Database, MemberRow, OrdersTable, ProgramRow } from '../../storage/schema.js';
 import type { Trx } from '../../storage/transaction.js';
 import { requestHash } from '../request-hash.js';
 import { iso } from '../views.js';
+import { ruleSet } from './rule-set.js';
 
 export interface RecordEventInput {
   id: string;
@@ -452,38 +453,5 @@ function memberFacts(ctx: ServiceContext, member: MemberState): MemberFacts {
     birthDate: member.row.birthDateCipher === null ? null : ctx.pii.decrypt(member.row.birthDateCipher),
     purchaseCount: member.purchaseCount,
     lifetimeEarned: member.lifetimeEarned,
-  };
-}
-
-/**
- * The programme's compiled rules, cached per process and reloaded when the programme's `rulesVersion` moved
- * (every rule change bumps it in the same transaction), so a rule edit applies to the next event in every
- * process without compiling rules per event.
- */
-const ruleSets = new Map<string, { version: number; rules: CompiledRule[] }>();
-
-async function ruleSet(trx: Trx, program: ProgramRow): Promise<CompiledRule[]> {
-  const cached = ruleSets.get(program.id);
-  if (cached && cached.version === program.rulesVersion) return cached.rules;
-  const rows = await listCurrentRules(trx, program.id);
-  const rules = rows.map((row) => compileRule(ruleDefinition(row)));
-  ruleSets.set(program.id, { version: program.rulesVersion, rules });
-  return rules;
-}
-
-function ruleDefinition(row: RuleRow): RuleDefinition {
-  return {
-    id: row.id,
-    version: row.version,
-    name: row.name,
-    trigger: row.trigger,
-    condition: row.condition,
-    effects: JSON.parse(row.effects) as RuleDefinition['effects'],
-    validFrom: row.validFrom === null ? null : new Date(row.validFrom),
-    validUntil: row.validUntil === null ? null : new Date(row.validUntil),
-    limits: row.limits === null ? null : (JSON.parse(row.limits) as RuleDefinition['limits']),
-    priority: row.priority,
-    stackable: row.stackable === 1,
-    active: row.active === 1,
   };
 }

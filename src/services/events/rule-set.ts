@@ -1,0 +1,38 @@
+import { compileRule, type CompiledRule } from '../../domain/rules/evaluate.js';
+import type { RuleDefinition } from '../../domain/rules/rule.js';
+import { listCurrentRules } from '../../storage/repositories/rules.repository.js';
+import type { ProgramRow, RuleRow } from '../../storage/schema.js';
+import type { Trx } from '../../storage/transaction.js';
+
+/**
+ * The programme's compiled rules, cached per process and reloaded when the programme's `rulesVersion` moved
+ * (every rule change bumps it in the same transaction), so a rule edit applies to the next event in every
+ * process without compiling rules per event.
+ */
+const ruleSets = new Map<string, { version: number; rules: CompiledRule[] }>();
+
+export async function ruleSet(trx: Trx, program: ProgramRow): Promise<CompiledRule[]> {
+  const cached = ruleSets.get(program.id);
+  if (cached && cached.version === program.rulesVersion) return cached.rules;
+  const rows = await listCurrentRules(trx, program.id);
+  const rules = rows.map((row) => compileRule(ruleDefinition(row)));
+  ruleSets.set(program.id, { version: program.rulesVersion, rules });
+  return rules;
+}
+
+function ruleDefinition(row: RuleRow): RuleDefinition {
+  return {
+    id: row.id,
+    version: row.version,
+    name: row.name,
+    trigger: row.trigger,
+    condition: row.condition,
+    effects: JSON.parse(row.effects) as RuleDefinition['effects'],
+    validFrom: row.validFrom === null ? null : new Date(row.validFrom),
+    validUntil: row.validUntil === null ? null : new Date(row.validUntil),
+    limits: row.limits === null ? null : (JSON.parse(row.limits) as RuleDefinition['limits']),
+    priority: row.priority,
+    stackable: row.stackable === 1,
+    active: row.active === 1,
+  };
+}
