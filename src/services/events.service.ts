@@ -4,7 +4,7 @@
  * proportion to the money refunded. The work is done set-based for groups of events (events/ingest.ts):
  * concurrent single events are grouped into one transaction (events/group-commit.ts), a batch is one group.
  */
-import { isDomainError, type DomainError } from '../domain/errors.js';
+import type { DomainError } from '../domain/errors.js';
 import type { ServiceContext } from '../context.js';
 import { inTransaction, isUniqueViolation } from '../storage/transaction.js';
 import { submitEvent } from './events/group-commit.js';
@@ -37,7 +37,7 @@ export async function recordEventBatch(
       return await inTransaction(ctx.storage, (trx) => ingestEvents(ctx, trx, programId, inputs));
     } catch (error) {
       // A concurrent writer recorded one of these event ids or orders first: run again to replay or refuse it.
-      if (attempt < 3 && isUniqueViolation(error) && !isDomainError(error)) continue;
+      if (attempt < 3 && isUniqueViolation(error)) continue;
       throw error;
     }
   }

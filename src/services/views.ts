@@ -2,12 +2,11 @@
  * What services hand back: plain JSON-ready objects in the API's shape (ISO instants, integer points), so the
  * routes stay thin and the CLI prints the same thing.
  */
-import type { RuleEffect, RuleLimits } from '../domain/rules/rule.js';
+import type { RuleDefinition, RuleEffect, RuleLimits } from '../domain/rules/rule.js';
 import type { PiiCipher } from '../storage/pii.js';
 import type { MemberRow, ProgramRow, RuleRow } from '../storage/schema.js';
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
-export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
 export interface ProgramView {
   id: string;
@@ -98,7 +97,8 @@ export interface RuleView {
   createdAt: string;
 }
 
-export function ruleView(row: RuleRow): RuleView {
+/** A stored rule version as the domain's rule engine takes it. */
+export function ruleDefinition(row: RuleRow): RuleDefinition {
   return {
     id: row.id,
     version: row.version,
@@ -106,12 +106,21 @@ export function ruleView(row: RuleRow): RuleView {
     trigger: row.trigger,
     condition: row.condition,
     effects: JSON.parse(row.effects) as RuleEffect[],
+    validFrom: row.validFrom === null ? null : new Date(row.validFrom),
+    validUntil: row.validUntil === null ? null : new Date(row.validUntil),
     limits: row.limits === null ? null : (JSON.parse(row.limits) as RuleLimits),
-    validFrom: isoOrNull(row.validFrom),
-    validUntil: isoOrNull(row.validUntil),
     priority: row.priority,
     stackable: row.stackable === 1,
     active: row.active === 1,
+  };
+}
+
+export function ruleView(row: RuleRow): RuleView {
+  const definition = ruleDefinition(row);
+  return {
+    ...definition,
+    validFrom: definition.validFrom?.toISOString() ?? null,
+    validUntil: definition.validUntil?.toISOString() ?? null,
     createdAt: iso(row.createdAt),
   };
 }

@@ -12,60 +12,9 @@ import { inTransaction } from '../../src/storage/transaction.js';
 import { useApi, type ApiClient, expectProblem } from '../support/api.js';
 import { forEachDialect, type TestDatabase } from '../support/dialects.js';
 import { givenMember, givenProgram, uniqueId } from '../support/factories.js';
-
-interface MemberBody {
-  id: string;
-  externalId: string;
-  email: string | null;
-  name: string | null;
-  phone: string | null;
-  birthDate: string | null;
-  locale: string | null;
-  attributes: Record<string, unknown>;
-  status: 'active' | 'blocked';
-  tier: string | null;
-  balance: { available: number; pending: number };
-  lifetimeEarned: number;
-  purchaseCount: number;
-  referralCode: string;
-  referredBy: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-interface PageBody<T> {
-  data: T[];
-  nextCursor: string | null;
-}
-
-interface BalanceBody {
-  available: number;
-  pending: number;
-  lifetimeEarned: number;
-  expiring: { points: number; expiresAt: string }[];
-}
-
-interface LedgerEntryBody {
-  transactionId: string;
-  kind: 'earn' | 'refund' | 'adjustment' | 'release' | 'expiry';
-  account: 'member_available' | 'member_pending';
-  points: number;
-  lotId: string | null;
-  ruleId: string | null;
-  ruleVersion: number | null;
-  eventId: string | null;
-  reason: string | null;
-  createdAt: string;
-}
-
-interface AdjustmentResponseBody {
-  transactionId: string;
-  memberId: string;
-  points: number;
-  reason: string;
-  createdAt: string;
-  balance: { available: number; pending: number };
-}
+import type { MemberView, Page } from '../../src/services/views.js';
+import type { BalanceView, LedgerEntryView } from '../../src/services/members.service.js';
+import type { AdjustmentView } from '../../src/services/adjustments.service.js';
 
 interface EventResponseBody {
   awarded: { ruleId: string; ruleVersion: number; points: number; status: 'pending' | 'available' }[];
@@ -114,12 +63,12 @@ async function rowCounts(db: TestDatabase) {
  */
 async function snapshot(db: TestDatabase, api: ApiClient, apiKey: string, memberIds: string[] = []) {
   const client = api.as(apiKey);
-  const members = ok<PageBody<MemberBody>>(await client.get('/v1/members?limit=200'));
+  const members = ok<Page<MemberView>>(await client.get('/v1/members?limit=200'));
   const details: Record<string, unknown> = {};
   for (const id of memberIds) {
     details[id] = {
-      balance: ok<BalanceBody>(await client.get(`/v1/members/${id}/balance`)),
-      ledger: ok<PageBody<LedgerEntryBody>>(await client.get(`/v1/members/${id}/ledger?limit=200`)),
+      balance: ok<BalanceView>(await client.get(`/v1/members/${id}/balance`)),
+      ledger: ok<Page<LedgerEntryView>>(await client.get(`/v1/members/${id}/ledger?limit=200`)),
     };
   }
   return { counts: await rowCounts(db), members, details };
@@ -128,8 +77,8 @@ async function snapshot(db: TestDatabase, api: ApiClient, apiKey: string, member
 forEachDialect('members api', (db) => {
   const api = useApi(db);
 
-  async function enrol(apiKey: string, body: Record<string, unknown>): Promise<MemberBody> {
-    return ok<MemberBody>(await api.as(apiKey).post('/v1/members', body), 201);
+  async function enrol(apiKey: string, body: Record<string, unknown>): Promise<MemberView> {
+    return ok<MemberView>(await api.as(apiKey).post('/v1/members', body), 201);
   }
 
   async function purchase(apiKey: string, memberId: string, totalMinor: number): Promise<{ id: string; body: EventResponseBody }> {
@@ -163,7 +112,7 @@ forEachDialect('members api', (db) => {
         locale: 'nl-NL',
         attributes: { city: 'Utrecht', vip: true },
       });
-      const member = ok<MemberBody>(response, 201);
+      const member = ok<MemberView>(response, 201);
       expect(member.id).toMatch(/^mbr_[0-9a-z]{26}$/);
       expect(member).toMatchObject({
         externalId: 'cust-1',
@@ -218,7 +167,7 @@ forEachDialect('members api', (db) => {
       const referred = await enrol(apiKey, { externalId: 'referred', referralCode: referrer.referralCode });
       expect(referred.referredBy).toBe(referrer.id);
       expect(referred.referralCode).not.toBe(referrer.referralCode);
-      const fetched = ok<MemberBody>(await api.as(apiKey).get(`/v1/members/${referred.id}`));
+      const fetched = ok<MemberView>(await api.as(apiKey).get(`/v1/members/${referred.id}`));
       expect(fetched.referredBy).toBe(referrer.id);
     });
 
@@ -428,7 +377,7 @@ forEachDialect('members api', (db) => {
     it('returns the member as enrolled', async () => {
       const { apiKey } = await givenProgram(db.ctx);
       const created = await enrol(apiKey, { externalId: 'get-1', email: 'Get@Example.com', attributes: { a: 1 } });
-      const fetched = ok<MemberBody>(await api.as(apiKey).get(`/v1/members/${created.id}`));
+      const fetched = ok<MemberView>(await api.as(apiKey).get(`/v1/members/${created.id}`));
       expect(fetched).toEqual(created);
     });
 
@@ -449,7 +398,7 @@ forEachDialect('members api', (db) => {
       const { programId } = await givenProgram(db.ctx);
       const member = await givenMember(db.ctx, programId);
       const readOnly = await keyWithScopes(programId, ['members:read']);
-      expect(ok<MemberBody>(await api.as(readOnly).get(`/v1/members/${member.id}`)).id).toBe(member.id);
+      expect(ok<MemberView>(await api.as(readOnly).get(`/v1/members/${member.id}`)).id).toBe(member.id);
     });
 
     it('refuses a key without members:read with 403 insufficient_scope', async () => {
@@ -465,14 +414,14 @@ forEachDialect('members api', (db) => {
       const { apiKey } = await givenProgram(db.ctx);
       await enrol(apiKey, { externalId: 'find-a' });
       const b = await enrol(apiKey, { externalId: 'find-b' });
-      const page = ok<PageBody<MemberBody>>(await api.as(apiKey).get('/v1/members?externalId=find-b'));
+      const page = ok<Page<MemberView>>(await api.as(apiKey).get('/v1/members?externalId=find-b'));
       expect(page).toEqual({ data: [b], nextCursor: null });
     });
 
     it('answers an empty page for an externalId nobody has', async () => {
       const { apiKey } = await givenProgram(db.ctx);
       await enrol(apiKey, { externalId: 'someone' });
-      expect(ok<PageBody<MemberBody>>(await api.as(apiKey).get('/v1/members?externalId=nobody'))).toEqual({ data: [], nextCursor: null });
+      expect(ok<Page<MemberView>>(await api.as(apiKey).get('/v1/members?externalId=nobody'))).toEqual({ data: [], nextCursor: null });
     });
 
     it('finds a member by email through the blind index, whatever the case of the query', async () => {
@@ -480,7 +429,7 @@ forEachDialect('members api', (db) => {
       const anna = await enrol(apiKey, { externalId: 'anna', email: 'Anna@Example.com' });
       await enrol(apiKey, { externalId: 'bram', email: 'bram@example.com' });
       for (const email of ['anna@example.com', 'ANNA@EXAMPLE.COM', 'Anna@Example.com']) {
-        const page = ok<PageBody<MemberBody>>(await api.as(apiKey).get(`/v1/members?email=${encodeURIComponent(email)}`));
+        const page = ok<Page<MemberView>>(await api.as(apiKey).get(`/v1/members?email=${encodeURIComponent(email)}`));
         expect(page.data.map((m) => m.id)).toEqual([anna.id]);
       }
     });
@@ -488,7 +437,7 @@ forEachDialect('members api', (db) => {
     it('answers an empty page for an email nobody has', async () => {
       const { apiKey } = await givenProgram(db.ctx);
       await enrol(apiKey, { externalId: 'anna', email: 'anna@example.com' });
-      const page = ok<PageBody<MemberBody>>(await api.as(apiKey).get('/v1/members?email=anne%40example.com'));
+      const page = ok<Page<MemberView>>(await api.as(apiKey).get('/v1/members?email=anne%40example.com'));
       expect(page).toEqual({ data: [], nextCursor: null });
     });
 
@@ -501,7 +450,7 @@ forEachDialect('members api', (db) => {
       let cursor: string | null = null;
       for (let pages = 0; pages < 10; pages++) {
         const url: string = `/v1/members?limit=2${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
-        const page: PageBody<MemberBody> = ok<PageBody<MemberBody>>(await api.as(apiKey).get(url));
+        const page: Page<MemberView> = ok<Page<MemberView>>(await api.as(apiKey).get(url));
         sizes.push(page.data.length);
         seen.push(...page.data.map((m) => m.id));
         cursor = page.nextCursor;
@@ -516,9 +465,9 @@ forEachDialect('members api', (db) => {
     it('gives no nextCursor when the last page is exactly full', async () => {
       const { apiKey } = await givenProgram(db.ctx);
       for (let i = 0; i < 4; i++) await enrol(apiKey, { externalId: `full-${i}` });
-      const first = ok<PageBody<MemberBody>>(await api.as(apiKey).get('/v1/members?limit=2'));
+      const first = ok<Page<MemberView>>(await api.as(apiKey).get('/v1/members?limit=2'));
       expect(first.nextCursor).not.toBeNull();
-      const second = ok<PageBody<MemberBody>>(await api.as(apiKey).get(`/v1/members?limit=2&cursor=${encodeURIComponent(first.nextCursor ?? '')}`));
+      const second = ok<Page<MemberView>>(await api.as(apiKey).get(`/v1/members?limit=2&cursor=${encodeURIComponent(first.nextCursor ?? '')}`));
       expect(second.data).toHaveLength(2);
       expect(second.nextCursor).toBeNull();
     });
@@ -526,7 +475,7 @@ forEachDialect('members api', (db) => {
     it('lists 50 members by default', async () => {
       const { programId, apiKey } = await givenProgram(db.ctx);
       for (let i = 0; i < 51; i++) await givenMember(db.ctx, programId);
-      const page = ok<PageBody<MemberBody>>(await api.as(apiKey).get('/v1/members'));
+      const page = ok<Page<MemberView>>(await api.as(apiKey).get('/v1/members'));
       expect(page.data).toHaveLength(50);
       expect(page.nextCursor).not.toBeNull();
     });
@@ -558,7 +507,7 @@ forEachDialect('members api', (db) => {
     it('accepts the largest limit, 200', async () => {
       const { apiKey } = await givenProgram(db.ctx);
       await enrol(apiKey, { externalId: 'one' });
-      expect(ok<PageBody<MemberBody>>(await api.as(apiKey).get('/v1/members?limit=200')).data).toHaveLength(1);
+      expect(ok<Page<MemberView>>(await api.as(apiKey).get('/v1/members?limit=200')).data).toHaveLength(1);
     });
 
     it('refuses a request without a key with 401', async () => {
@@ -573,48 +522,48 @@ forEachDialect('members api', (db) => {
       const member = await enrol(apiKey, { externalId: 'patch-1', email: 'old@example.com', name: 'Old Name' });
       db.clock.advanceDays(1);
       const response = await api.as(apiKey).patch(`/v1/members/${member.id}`, { name: 'New Name', email: 'New@Example.COM' });
-      const updated = ok<MemberBody>(response);
+      const updated = ok<MemberView>(response);
       expect(updated).toMatchObject({ id: member.id, externalId: 'patch-1', name: 'New Name', email: 'new@example.com', createdAt: START });
       expect(updated.updatedAt).toBe('2026-03-16T12:00:00.000Z');
-      expect(ok<MemberBody>(await api.as(apiKey).get(`/v1/members/${member.id}`))).toEqual(updated);
-      expect(ok<PageBody<MemberBody>>(await api.as(apiKey).get('/v1/members?email=new%40example.com')).data.map((m) => m.id)).toEqual([member.id]);
-      expect(ok<PageBody<MemberBody>>(await api.as(apiKey).get('/v1/members?email=old%40example.com')).data).toEqual([]);
+      expect(ok<MemberView>(await api.as(apiKey).get(`/v1/members/${member.id}`))).toEqual(updated);
+      expect(ok<Page<MemberView>>(await api.as(apiKey).get('/v1/members?email=new%40example.com')).data.map((m) => m.id)).toEqual([member.id]);
+      expect(ok<Page<MemberView>>(await api.as(apiKey).get('/v1/members?email=old%40example.com')).data).toEqual([]);
     });
 
     it('removes the email with null, so the old email finds nobody', async () => {
       const { apiKey } = await givenProgram(db.ctx);
       const member = await enrol(apiKey, { externalId: 'patch-null', email: 'gone@example.com' });
-      const updated = ok<MemberBody>(await api.as(apiKey).patch(`/v1/members/${member.id}`, { email: null }));
+      const updated = ok<MemberView>(await api.as(apiKey).patch(`/v1/members/${member.id}`, { email: null }));
       expect(updated.email).toBeNull();
-      expect(ok<PageBody<MemberBody>>(await api.as(apiKey).get('/v1/members?email=gone%40example.com')).data).toEqual([]);
+      expect(ok<Page<MemberView>>(await api.as(apiKey).get('/v1/members?email=gone%40example.com')).data).toEqual([]);
     });
 
     it('merges attributes key by key: new keys are added, changed keys replaced, null removes a key', async () => {
       const { apiKey } = await givenProgram(db.ctx);
       const member = await enrol(apiKey, { externalId: 'patch-attr', attributes: { city: 'Utrecht', vip: true, shoeSize: 42 } });
-      const updated = ok<MemberBody>(await api.as(apiKey).patch(`/v1/members/${member.id}`, { attributes: { vip: null, city: 'Delft', newsletter: 'weekly' } }));
+      const updated = ok<MemberView>(await api.as(apiKey).patch(`/v1/members/${member.id}`, { attributes: { vip: null, city: 'Delft', newsletter: 'weekly' } }));
       expect(updated.attributes).toEqual({ city: 'Delft', shoeSize: 42, newsletter: 'weekly' });
     });
 
     it('leaves fields that the body does not mention as they were', async () => {
       const { apiKey } = await givenProgram(db.ctx);
       const member = await enrol(apiKey, { externalId: 'patch-keep', email: 'keep@example.com', name: 'Keep', attributes: { a: 1 } });
-      const updated = ok<MemberBody>(await api.as(apiKey).patch(`/v1/members/${member.id}`, { locale: 'nl' }));
+      const updated = ok<MemberView>(await api.as(apiKey).patch(`/v1/members/${member.id}`, { locale: 'nl' }));
       expect(updated).toEqual({ ...member, locale: 'nl', updatedAt: updated.updatedAt });
     });
 
     it('changes the externalId, after which the member is found by the new one', async () => {
       const { apiKey } = await givenProgram(db.ctx);
       const member = await enrol(apiKey, { externalId: 'before' });
-      expect(ok<MemberBody>(await api.as(apiKey).patch(`/v1/members/${member.id}`, { externalId: 'after' })).externalId).toBe('after');
-      expect(ok<PageBody<MemberBody>>(await api.as(apiKey).get('/v1/members?externalId=after')).data.map((m) => m.id)).toEqual([member.id]);
-      expect(ok<PageBody<MemberBody>>(await api.as(apiKey).get('/v1/members?externalId=before')).data).toEqual([]);
+      expect(ok<MemberView>(await api.as(apiKey).patch(`/v1/members/${member.id}`, { externalId: 'after' })).externalId).toBe('after');
+      expect(ok<Page<MemberView>>(await api.as(apiKey).get('/v1/members?externalId=after')).data.map((m) => m.id)).toEqual([member.id]);
+      expect(ok<Page<MemberView>>(await api.as(apiKey).get('/v1/members?externalId=before')).data).toEqual([]);
     });
 
     it('accepts the member\'s own externalId unchanged', async () => {
       const { apiKey } = await givenProgram(db.ctx);
       const member = await enrol(apiKey, { externalId: 'same' });
-      expect(ok<MemberBody>(await api.as(apiKey).patch(`/v1/members/${member.id}`, { externalId: 'same' })).externalId).toBe('same');
+      expect(ok<MemberView>(await api.as(apiKey).patch(`/v1/members/${member.id}`, { externalId: 'same' })).externalId).toBe('same');
     });
 
     it('blocks a member: a purchase afterwards earns nothing and the balance stays, until unblocked', async () => {
@@ -622,14 +571,14 @@ forEachDialect('members api', (db) => {
       const member = await enrol(apiKey, { externalId: 'to-block' });
       const earned = await purchase(apiKey, member.id, 1000);
       expect(earned.body.awarded.map((a) => a.points)).toEqual([10]);
-      const blocked = ok<MemberBody>(await api.as(apiKey).patch(`/v1/members/${member.id}`, { status: 'blocked' }));
+      const blocked = ok<MemberView>(await api.as(apiKey).patch(`/v1/members/${member.id}`, { status: 'blocked' }));
       expect(blocked.status).toBe('blocked');
       const whileBlocked = await purchase(apiKey, member.id, 5000);
       expect(whileBlocked.body.awarded).toEqual([]);
       expect(whileBlocked.body.balance).toEqual({ available: 10, pending: 0 });
-      const balance = ok<BalanceBody>(await api.as(apiKey).get(`/v1/members/${member.id}/balance`));
+      const balance = ok<BalanceView>(await api.as(apiKey).get(`/v1/members/${member.id}/balance`));
       expect(balance).toMatchObject({ available: 10, pending: 0, lifetimeEarned: 10 });
-      ok<MemberBody>(await api.as(apiKey).patch(`/v1/members/${member.id}`, { status: 'active' }));
+      ok<MemberView>(await api.as(apiKey).patch(`/v1/members/${member.id}`, { status: 'active' }));
       expect((await purchase(apiKey, member.id, 2000)).body.awarded.map((a) => a.points)).toEqual([20]);
     });
 
@@ -724,9 +673,9 @@ forEachDialect('members api', (db) => {
       await enrol(owner.apiKey, { externalId: 'owned', email: 'owned@example.com' });
       const intruder = await givenProgram(db.ctx);
       const as = api.as(intruder.apiKey);
-      expect(ok<PageBody<MemberBody>>(await as.get('/v1/members'))).toEqual({ data: [], nextCursor: null });
-      expect(ok<PageBody<MemberBody>>(await as.get('/v1/members?externalId=owned')).data).toEqual([]);
-      expect(ok<PageBody<MemberBody>>(await as.get('/v1/members?email=owned%40example.com')).data).toEqual([]);
+      expect(ok<Page<MemberView>>(await as.get('/v1/members'))).toEqual({ data: [], nextCursor: null });
+      expect(ok<Page<MemberView>>(await as.get('/v1/members?externalId=owned')).data).toEqual([]);
+      expect(ok<Page<MemberView>>(await as.get('/v1/members?email=owned%40example.com')).data).toEqual([]);
     });
 
     it("lets a member take an externalId that only another programme's member has", async () => {
@@ -734,7 +683,7 @@ forEachDialect('members api', (db) => {
       await enrol(owner.apiKey, { externalId: 'ext-1' });
       const other = await givenProgram(db.ctx);
       const theirs = await enrol(other.apiKey, { externalId: 'ext-2' });
-      expect(ok<MemberBody>(await api.as(other.apiKey).patch(`/v1/members/${theirs.id}`, { externalId: 'ext-1' })).externalId).toBe('ext-1');
+      expect(ok<MemberView>(await api.as(other.apiKey).patch(`/v1/members/${theirs.id}`, { externalId: 'ext-1' })).externalId).toBe('ext-1');
     });
 
     it("treats one programme's Idempotency-Key as unrelated to the same key in another programme", async () => {
@@ -743,10 +692,10 @@ forEachDialect('members api', (db) => {
       const a = await enrol(first.apiKey, { externalId: 'idem-a' });
       const b = await enrol(second.apiKey, { externalId: 'idem-b' });
       const headers = { 'idempotency-key': 'shared-key' };
-      expect(ok<AdjustmentResponseBody>(await adjust(first.apiKey, a.id, 10, 'x', headers), 201).memberId).toBe(a.id);
+      expect(ok<AdjustmentView>(await adjust(first.apiKey, a.id, 10, 'x', headers), 201).memberId).toBe(a.id);
       const response = await adjust(second.apiKey, b.id, 20, 'y', headers);
       expect(response.headers['idempotent-replayed']).toBeUndefined();
-      expect(ok<AdjustmentResponseBody>(response, 201)).toMatchObject({ memberId: b.id, points: 20 });
+      expect(ok<AdjustmentView>(response, 201)).toMatchObject({ memberId: b.id, points: 20 });
     });
   });
 
@@ -754,7 +703,7 @@ forEachDialect('members api', (db) => {
     it('answers available, pending, lifetimeEarned and an empty expiring list for a new member', async () => {
       const { apiKey } = await givenProgram(db.ctx);
       const member = await enrol(apiKey, { externalId: 'bal-new' });
-      expect(ok<BalanceBody>(await api.as(apiKey).get(`/v1/members/${member.id}/balance`))).toEqual({
+      expect(ok<BalanceView>(await api.as(apiKey).get(`/v1/members/${member.id}/balance`))).toEqual({
         available: 0,
         pending: 0,
         lifetimeEarned: 0,
@@ -766,7 +715,7 @@ forEachDialect('members api', (db) => {
       const { apiKey } = await givenProgram(db.ctx, { expiryMonths: 12 });
       const member = await enrol(apiKey, { externalId: 'bal-exp' });
       await purchase(apiKey, member.id, 7000);
-      expect(ok<BalanceBody>(await api.as(apiKey).get(`/v1/members/${member.id}/balance`))).toEqual({
+      expect(ok<BalanceView>(await api.as(apiKey).get(`/v1/members/${member.id}/balance`))).toEqual({
         available: 70,
         pending: 0,
         lifetimeEarned: 70,
@@ -781,7 +730,7 @@ forEachDialect('members api', (db) => {
       db.clock.set('2026-04-20T09:00:00Z');
       await purchase(apiKey, member.id, 3000);
       ok(await adjust(apiKey, member.id, -30, 'redeemed at the till'), 201);
-      expect(ok<BalanceBody>(await api.as(apiKey).get(`/v1/members/${member.id}/balance`))).toEqual({
+      expect(ok<BalanceView>(await api.as(apiKey).get(`/v1/members/${member.id}/balance`))).toEqual({
         available: 40,
         pending: 0,
         lifetimeEarned: 70,
@@ -796,7 +745,7 @@ forEachDialect('members api', (db) => {
       const { apiKey } = await givenProgram(db.ctx, { pendingDays: 14 });
       const member = await enrol(apiKey, { externalId: 'bal-pending' });
       await purchase(apiKey, member.id, 5000);
-      expect(ok<BalanceBody>(await api.as(apiKey).get(`/v1/members/${member.id}/balance`))).toMatchObject({
+      expect(ok<BalanceView>(await api.as(apiKey).get(`/v1/members/${member.id}/balance`))).toMatchObject({
         available: 0,
         pending: 50,
         lifetimeEarned: 50,
@@ -807,7 +756,7 @@ forEachDialect('members api', (db) => {
       const { apiKey } = await givenProgram(db.ctx);
       const member = await enrol(apiKey, { externalId: 'bal-noexp' });
       await purchase(apiKey, member.id, 2500);
-      expect(ok<BalanceBody>(await api.as(apiKey).get(`/v1/members/${member.id}/balance`))).toEqual({
+      expect(ok<BalanceView>(await api.as(apiKey).get(`/v1/members/${member.id}/balance`))).toEqual({
         available: 25,
         pending: 0,
         lifetimeEarned: 25,
@@ -827,12 +776,12 @@ forEachDialect('members api', (db) => {
     it('lists entries newest first, each with its kind, reason, rule and event', async () => {
       const { apiKey } = await givenProgram(db.ctx);
       const member = await enrol(apiKey, { externalId: 'ledger-1' });
-      const first = ok<AdjustmentResponseBody>(await adjust(apiKey, member.id, 100, 'welcome gift'), 201);
+      const first = ok<AdjustmentView>(await adjust(apiKey, member.id, 100, 'welcome gift'), 201);
       const bought = await purchase(apiKey, member.id, 2599);
       const baseRule = bought.body.awarded[0];
       expect(baseRule).toBeDefined();
-      const taken = ok<AdjustmentResponseBody>(await adjust(apiKey, member.id, -30, 'wrong scan'), 201);
-      const ledger = ok<PageBody<LedgerEntryBody>>(await api.as(apiKey).get(`/v1/members/${member.id}/ledger`));
+      const taken = ok<AdjustmentView>(await adjust(apiKey, member.id, -30, 'wrong scan'), 201);
+      const ledger = ok<Page<LedgerEntryView>>(await api.as(apiKey).get(`/v1/members/${member.id}/ledger`));
       expect(ledger.nextCursor).toBeNull();
       expect(ledger.data).toHaveLength(3);
       expect(ledger.data[0]).toMatchObject({
@@ -871,14 +820,14 @@ forEachDialect('members api', (db) => {
       const { apiKey } = await givenProgram(db.ctx);
       const member = await enrol(apiKey, { externalId: 'ledger-pages' });
       for (let i = 1; i <= 5; i++) ok(await adjust(apiKey, member.id, i, `gift ${i}`), 201);
-      const all = ok<PageBody<LedgerEntryBody>>(await api.as(apiKey).get(`/v1/members/${member.id}/ledger?limit=200`)).data;
+      const all = ok<Page<LedgerEntryView>>(await api.as(apiKey).get(`/v1/members/${member.id}/ledger?limit=200`)).data;
       expect(all.map((e) => e.reason)).toEqual(['gift 5', 'gift 4', 'gift 3', 'gift 2', 'gift 1']);
-      const paged: LedgerEntryBody[] = [];
+      const paged: LedgerEntryView[] = [];
       const sizes: number[] = [];
       let cursor: string | null = null;
       for (let pages = 0; pages < 10; pages++) {
         const url: string = `/v1/members/${member.id}/ledger?limit=2${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
-        const page: PageBody<LedgerEntryBody> = ok<PageBody<LedgerEntryBody>>(await api.as(apiKey).get(url));
+        const page: Page<LedgerEntryView> = ok<Page<LedgerEntryView>>(await api.as(apiKey).get(url));
         sizes.push(page.data.length);
         paged.push(...page.data);
         cursor = page.nextCursor;
@@ -896,10 +845,10 @@ forEachDialect('members api', (db) => {
       ok(await adjust(apiKey, member.id, 10, 'a'), 201);
       ok(await adjust(apiKey, member.id, 10, 'b'), 201);
       ok(await adjust(apiKey, member.id, -15, 'c'), 201);
-      const all = ok<PageBody<LedgerEntryBody>>(await api.as(apiKey).get(`/v1/members/${member.id}/ledger?limit=200`)).data;
+      const all = ok<Page<LedgerEntryView>>(await api.as(apiKey).get(`/v1/members/${member.id}/ledger?limit=200`)).data;
       expect(all.map((e) => e.reason)).toEqual(['c', 'c', 'b', 'a']);
-      const first = ok<PageBody<LedgerEntryBody>>(await api.as(apiKey).get(`/v1/members/${member.id}/ledger?limit=1`));
-      const rest = ok<PageBody<LedgerEntryBody>>(
+      const first = ok<Page<LedgerEntryView>>(await api.as(apiKey).get(`/v1/members/${member.id}/ledger?limit=1`));
+      const rest = ok<Page<LedgerEntryView>>(
         await api.as(apiKey).get(`/v1/members/${member.id}/ledger?limit=200&cursor=${encodeURIComponent(first.nextCursor ?? '')}`),
       );
       expect([...first.data, ...rest.data]).toEqual(all);
@@ -908,7 +857,7 @@ forEachDialect('members api', (db) => {
     it('answers an empty page for a member without movements', async () => {
       const { apiKey } = await givenProgram(db.ctx);
       const member = await enrol(apiKey, { externalId: 'ledger-empty' });
-      expect(ok<PageBody<LedgerEntryBody>>(await api.as(apiKey).get(`/v1/members/${member.id}/ledger`))).toEqual({ data: [], nextCursor: null });
+      expect(ok<Page<LedgerEntryView>>(await api.as(apiKey).get(`/v1/members/${member.id}/ledger`))).toEqual({ data: [], nextCursor: null });
     });
 
     it('refuses an invalid cursor with 400 invalid_cursor and a bad limit with 400 validation_failed', async () => {
@@ -935,32 +884,32 @@ forEachDialect('members api', (db) => {
       const member = await enrol(apiKey, { externalId: 'adj-plus' });
       const response = await adjust(apiKey, member.id, 100, 'service recovery');
       expect(response.headers['idempotent-replayed']).toBeUndefined();
-      const adjustment = ok<AdjustmentResponseBody>(response, 201);
+      const adjustment = ok<AdjustmentView>(response, 201);
       expect(adjustment.transactionId).toMatch(/^ltx_/);
       expect(adjustment).toMatchObject({ memberId: member.id, points: 100, reason: 'service recovery', createdAt: START, balance: { available: 100, pending: 0 } });
-      expect(ok<BalanceBody>(await api.as(apiKey).get(`/v1/members/${member.id}/balance`))).toMatchObject({ available: 100, pending: 0 });
+      expect(ok<BalanceView>(await api.as(apiKey).get(`/v1/members/${member.id}/balance`))).toMatchObject({ available: 100, pending: 0 });
     });
 
     it('takes points: -30 after +100 answers 201 with 70 available', async () => {
       const { apiKey } = await givenProgram(db.ctx);
       const member = await enrol(apiKey, { externalId: 'adj-minus' });
       ok(await adjust(apiKey, member.id, 100), 201);
-      const adjustment = ok<AdjustmentResponseBody>(await adjust(apiKey, member.id, -30, 'duplicate award'), 201);
+      const adjustment = ok<AdjustmentView>(await adjust(apiKey, member.id, -30, 'duplicate award'), 201);
       expect(adjustment).toMatchObject({ points: -30, reason: 'duplicate award', balance: { available: 70, pending: 0 } });
-      expect(ok<BalanceBody>(await api.as(apiKey).get(`/v1/members/${member.id}/balance`)).available).toBe(70);
+      expect(ok<BalanceView>(await api.as(apiKey).get(`/v1/members/${member.id}/balance`)).available).toBe(70);
     });
 
     it('takes every available point, leaving exactly zero', async () => {
       const { apiKey } = await givenProgram(db.ctx);
       const member = await enrol(apiKey, { externalId: 'adj-all' });
       ok(await adjust(apiKey, member.id, 40), 201);
-      expect(ok<AdjustmentResponseBody>(await adjust(apiKey, member.id, -40), 201).balance).toEqual({ available: 0, pending: 0 });
+      expect(ok<AdjustmentView>(await adjust(apiKey, member.id, -40), 201).balance).toEqual({ available: 0, pending: 0 });
     });
 
     it('trims the reason', async () => {
       const { apiKey } = await givenProgram(db.ctx);
       const member = await enrol(apiKey, { externalId: 'adj-trim' });
-      expect(ok<AdjustmentResponseBody>(await adjust(apiKey, member.id, 5, '  birthday  '), 201).reason).toBe('birthday');
+      expect(ok<AdjustmentView>(await adjust(apiKey, member.id, 5, '  birthday  '), 201).reason).toBe('birthday');
     });
 
     it('refuses to take more than is available: 422 insufficient_points at /points, nothing written', async () => {
@@ -1049,7 +998,7 @@ forEachDialect('members api', (db) => {
       const member = await enrol(apiKey, { externalId: 'adj-idem' });
       const headers = { 'idempotency-key': 'adj-key-1' };
       const first = await adjust(apiKey, member.id, 100, 'goodwill', headers);
-      const firstBody = ok<AdjustmentResponseBody>(first, 201);
+      const firstBody = ok<AdjustmentView>(first, 201);
       expect(first.headers['idempotent-replayed']).toBeUndefined();
       const afterFirst = await snapshot(db, api, apiKey, [member.id]);
       db.clock.advanceDays(1);
@@ -1057,7 +1006,7 @@ forEachDialect('members api', (db) => {
       expect(again.statusCode).toBe(200);
       expect(again.headers['idempotent-replayed']).toBe('true');
       expect(again.json()).toEqual(firstBody);
-      expect(ok<BalanceBody>(await api.as(apiKey).get(`/v1/members/${member.id}/balance`)).available).toBe(100);
+      expect(ok<BalanceView>(await api.as(apiKey).get(`/v1/members/${member.id}/balance`)).available).toBe(100);
       expect(await snapshot(db, api, apiKey, [member.id])).toEqual(afterFirst);
     });
 
@@ -1066,7 +1015,7 @@ forEachDialect('members api', (db) => {
       const member = await enrol(apiKey, { externalId: 'adj-order' });
       const headers = { 'idempotency-key': 'adj-key-order' };
       const url = `/v1/members/${member.id}/adjustments`;
-      const first = ok<AdjustmentResponseBody>(await api.as(apiKey).post(url, { points: 7, reason: 'r' }, headers), 201);
+      const first = ok<AdjustmentView>(await api.as(apiKey).post(url, { points: 7, reason: 'r' }, headers), 201);
       const again = await api.as(apiKey).post(url, { reason: 'r', points: 7 }, headers);
       expect(again.statusCode).toBe(200);
       expect(again.json()).toEqual(first);
@@ -1101,7 +1050,7 @@ forEachDialect('members api', (db) => {
       expectProblem(await adjust(apiKey, member.id, -50, 'take', headers), 422, 'insufficient_points', '/points');
       ok(await adjust(apiKey, member.id, 80, 'top-up'), 201);
       const retried = await adjust(apiKey, member.id, -50, 'take', headers);
-      expect(ok<AdjustmentResponseBody>(retried, 201).balance).toEqual({ available: 30, pending: 0 });
+      expect(ok<AdjustmentView>(retried, 201).balance).toEqual({ available: 30, pending: 0 });
     });
 
     it('refuses an empty Idempotency-Key header with 400 naming the header', async () => {

@@ -8,22 +8,7 @@ import { useApi, expectProblem, type Problem } from '../support/api.js';
 import { forEachDialect } from '../support/dialects.js';
 import type { EventAward as Award, EventResponse } from '../../src/services/events.service.js';
 import { givenMember, givenProgram, uniqueId } from '../support/factories.js';
-
-interface Rule {
-  id: string;
-  version: number;
-  name: string;
-  trigger: string;
-  condition: string | null;
-  effects: Record<string, unknown>[];
-  limits: Record<string, unknown> | null;
-  validFrom: string | null;
-  validUntil: string | null;
-  priority: number;
-  stackable: boolean;
-  active: boolean;
-  createdAt: string;
-}
+import type { RuleView } from '../../src/services/views.js';
 
 interface LedgerEntry {
   ruleId: string | null;
@@ -44,22 +29,22 @@ forEachDialect('rules api', (db) => {
     return { programId, apiKey, member, client: api.as(apiKey) };
   }
 
-  async function listRules(client: Client): Promise<Rule[]> {
+  async function listRules(client: Client): Promise<RuleView[]> {
     const response = await client.get('/v1/rules');
     expect(response.statusCode, response.body).toBe(200);
-    return response.json<{ data: Rule[] }>().data;
+    return response.json<{ data: RuleView[] }>().data;
   }
 
-  async function baseRule(client: Client): Promise<Rule> {
+  async function baseRule(client: Client): Promise<RuleView> {
     const base = (await listRules(client)).find((rule) => rule.trigger === 'purchase' && rule.condition === null);
     if (!base) throw new Error('no base rule');
     return base;
   }
 
-  async function createRule(client: Client, body: Record<string, unknown>): Promise<Rule> {
+  async function createRule(client: Client, body: Record<string, unknown>): Promise<RuleView> {
     const response = await client.post('/v1/rules', { name: `rule ${uniqueId('r')}`, ...body });
     expect(response.statusCode, response.body).toBe(201);
-    return response.json<Rule>();
+    return response.json<RuleView>();
   }
 
   async function postEvent(client: Client, body: Record<string, unknown>): Promise<EventResponse> {
@@ -107,7 +92,7 @@ forEachDialect('rules api', (db) => {
       do {
         const response = await client.get(`/v1/rules?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
         expect(response.statusCode, response.body).toBe(200);
-        const page = response.json<{ data: Rule[]; nextCursor: string | null }>();
+        const page = response.json<{ data: RuleView[]; nextCursor: string | null }>();
         expect(page.data.length).toBeLessThanOrEqual(2);
         seen.push(...page.data.map((r) => r.id));
         cursor = page.nextCursor;
@@ -175,7 +160,7 @@ forEachDialect('rules api', (db) => {
         const response = await client.post('/v1/rules', { name: 'Review bonus', trigger: 'review', effects: [{ type: 'points', amount: 50 }] });
         expect(response.statusCode, response.body).toBe(201);
         expect(response.headers['content-type']).toMatch(/^application\/json/);
-        const rule = response.json<Rule>();
+        const rule = response.json<RuleView>();
         expect(rule).toEqual({
           id: expect.stringMatching(/^rul_/),
           version: 1,
@@ -620,8 +605,8 @@ forEachDialect('rules api', (db) => {
       db.clock.advanceDays(1);
       const patched = await client.patch(`/v1/rules/${rule.id}`, { effects: [{ type: 'points', amount: 20 }] });
       expect(patched.statusCode, patched.body).toBe(200);
-      expect(patched.json<Rule>()).toMatchObject({ id: rule.id, version: 2, name: rule.name, trigger: 'review', effects: [{ type: 'points', amount: 20 }] });
-      expect((await client.get(`/v1/rules/${rule.id}`)).json<Rule>().version).toBe(2);
+      expect(patched.json<RuleView>()).toMatchObject({ id: rule.id, version: 2, name: rule.name, trigger: 'review', effects: [{ type: 'points', amount: 20 }] });
+      expect((await client.get(`/v1/rules/${rule.id}`)).json<RuleView>().version).toBe(2);
 
       const second = await review(client, member.id);
       expect(second.awarded).toEqual([{ ruleId: rule.id, ruleVersion: 2, points: 20, status: 'available' }]);
@@ -643,7 +628,7 @@ forEachDialect('rules api', (db) => {
       });
       const patched = await client.patch(`/v1/rules/${rule.id}`, { condition: 'event.data.total >= 1000.0', name: 'Lower threshold' });
       expect(patched.statusCode, patched.body).toBe(200);
-      expect(patched.json<Rule>()).toMatchObject({
+      expect(patched.json<RuleView>()).toMatchObject({
         version: 2,
         name: 'Lower threshold',
         condition: 'event.data.total >= 1000.0',
@@ -659,7 +644,7 @@ forEachDialect('rules api', (db) => {
       const rule = await createRule(client, { trigger: 'review', condition: 'member.purchaseCount > 100', effects: [{ type: 'points', amount: 10 }] });
       expect((await review(client, member.id)).awarded).toEqual([]);
       const patched = await client.patch(`/v1/rules/${rule.id}`, { condition: null });
-      expect(patched.json<Rule>()).toMatchObject({ condition: null, version: 2 });
+      expect(patched.json<RuleView>()).toMatchObject({ condition: null, version: 2 });
       expect((await review(client, member.id)).awarded).toEqual([expect.objectContaining({ ruleId: rule.id, ruleVersion: 2, points: 10 })]);
     });
 
@@ -669,7 +654,7 @@ forEachDialect('rules api', (db) => {
       await client.patch(`/v1/rules/${rule.id}`, { active: false });
       expect((await review(client, member.id)).awarded).toEqual([]);
       const resumed = await client.patch(`/v1/rules/${rule.id}`, { active: true });
-      expect(resumed.json<Rule>()).toMatchObject({ active: true, version: 3 });
+      expect(resumed.json<RuleView>()).toMatchObject({ active: true, version: 3 });
       expect((await review(client, member.id)).awarded).toEqual([expect.objectContaining({ ruleVersion: 3, points: 10 })]);
     });
 

@@ -1,7 +1,7 @@
 import { compileRule, type CompiledRule } from '../../domain/rules/evaluate.js';
-import type { RuleDefinition } from '../../domain/rules/rule.js';
 import { listCurrentRules } from '../../storage/repositories/rules.repository.js';
-import type { ProgramRow, RuleRow } from '../../storage/schema.js';
+import type { ProgramRow } from '../../storage/schema.js';
+import { ruleDefinition } from '../views.js';
 import type { Trx } from '../../storage/transaction.js';
 
 /**
@@ -18,21 +18,4 @@ export async function ruleSet(trx: Trx, program: ProgramRow): Promise<CompiledRu
   const rules = rows.map((row) => compileRule(ruleDefinition(row)));
   ruleSets.set(program.id, { version: program.rulesVersion, rules });
   return rules;
-}
-
-function ruleDefinition(row: RuleRow): RuleDefinition {
-  return {
-    id: row.id,
-    version: row.version,
-    name: row.name,
-    trigger: row.trigger,
-    condition: row.condition,
-    effects: JSON.parse(row.effects) as RuleDefinition['effects'],
-    validFrom: row.validFrom === null ? null : new Date(row.validFrom),
-    validUntil: row.validUntil === null ? null : new Date(row.validUntil),
-    limits: row.limits === null ? null : (JSON.parse(row.limits) as RuleDefinition['limits']),
-    priority: row.priority,
-    stackable: row.stackable === 1,
-    active: row.active === 1,
-  };
 }
