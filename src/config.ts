@@ -14,8 +14,12 @@ export interface Config {
   logLevel: string;
   /** `NORMAL` survives a process crash, `FULL` also a power loss; see README "Durability". */
   sqliteSynchronous: 'NORMAL' | 'FULL';
-  /** How often the in-process job loop releases pending points and expires lots. */
+  /** How often the job runner looks for due work (release, expiry, reviews, triggers, webhook deliveries). */
   jobIntervalMs: number;
+  /** `serve` runs the job runner in-process unless TROUW_JOBS=off (then run `trouw worker` beside it). */
+  jobsInProcess: boolean;
+  /** TROUW_WEBHOOK_ALLOW_PRIVATE=1 allows webhook URLs on loopback and private networks. */
+  webhookAllowPrivate: boolean;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -28,6 +32,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKey: env.TROUW_ENCRYPTION_KEY?.trim() || null,
     logLevel: env.LOG_LEVEL ?? 'info',
     sqliteSynchronous: synchronous === 'FULL' ? 'FULL' : 'NORMAL',
-    jobIntervalMs: Number(env.TROUW_JOB_INTERVAL_MS ?? 60_000),
+    jobIntervalMs: Number(env.TROUW_JOB_INTERVAL_MS ?? 5_000),
+    jobsInProcess: (env.TROUW_JOBS ?? 'on').toLowerCase() !== 'off',
+    webhookAllowPrivate: env.TROUW_WEBHOOK_ALLOW_PRIVATE === '1',
   };
 }

@@ -15,7 +15,14 @@ export interface Clock {
   now(): number;
 }
 
-export type IdPrefix = 'prg' | 'key' | 'mbr' | 'ltx' | 'lot' | 'rul' | 'evt';
+export type IdPrefix =
+  | 'prg' | 'key' | 'mbr' | 'ltx' | 'lot' | 'rul' | 'evt' | 'msg'
+  // rewards: reward, redemption, coupon batch
+  | 'rwd' | 'rdm' | 'cpb'
+  // tiers: tier change, membership plan, membership
+  | 'tch' | 'pln' | 'mbs'
+  // webhooks: endpoint, delivery, delivery attempt
+  | 'whe' | 'dlv' | 'att';
 
 export interface Ids {
   /** A time-ordered (UUIDv7-based TypeID) id: new rows land at the right edge of B-tree indexes. */
@@ -28,6 +35,13 @@ export interface ServiceContext {
   ids: Ids;
   pii: PiiCipher;
   logger: Logger;
+  /** Operator decisions the services need (from Config). */
+  policy: Policy;
+}
+
+export interface Policy {
+  /** Webhook URLs on loopback or private networks are refused unless the operator allows them (tests, intranets). */
+  allowPrivateWebhookUrls: boolean;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -64,5 +78,12 @@ export function createContext({ config, logger, clock, backgroundCheckpoint }: C
   if (generatedAt) {
     log.warn({ file: generatedAt }, 'generated a new encryption key for personal data; back this file up with the database');
   }
-  return { storage, clock: clock ?? systemClock, ids: typeIds, pii: createPiiCipher(key), logger: log };
+  return {
+    storage,
+    clock: clock ?? systemClock,
+    ids: typeIds,
+    pii: createPiiCipher(key),
+    logger: log,
+    policy: { allowPrivateWebhookUrls: config.webhookAllowPrivate },
+  };
 }

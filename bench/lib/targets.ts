@@ -78,7 +78,7 @@ export function openContext(target: Pick<Target, 'dataDir' | 'databaseUrl'>): Se
     sqlitePath: path.join(target.dataDir, 'trouw.db'),
     sqliteSynchronous: 'NORMAL',
   });
-  return { storage, clock: systemClock, ids: typeIds, pii: createPiiCipher(parseMasterKey(ENCRYPTION_KEY_HEX)), logger: pino({ level: 'silent' }) };
+  return { storage, clock: systemClock, ids: typeIds, pii: createPiiCipher(parseMasterKey(ENCRYPTION_KEY_HEX)), logger: pino({ level: 'silent' }), policy: { allowPrivateWebhookUrls: true } };
 }
 
 /** Enrols m0…m9999 through the service, 8 at a time (PostgreSQL's pool size; SQLite just queues them). */

@@ -36,3 +36,8 @@ export function addMonths(at: Date, months: number, timezone: string): Date {
 export function addDays(at: Date, days: number, timezone: string): Date {
   return DateTime.fromJSDate(at, { zone: timezone }).plus({ days }).toJSDate();
 }
+
+/** `MM-DD` of an instant in the programme's timezone: the key of yearly triggers (birthday, anniversary). */
+export function monthDay(at: Date, timezone: string): string {
+  return DateTime.fromJSDate(at, { zone: timezone }).toFormat('MM-dd');
+}

@@ -1,5 +1,22 @@
 /** What an API key may do. `*` grants everything; a programme's first key has it. */
-export const apiScopes = ['members:read', 'members:write', 'events:write', 'rules:read', 'rules:write'] as const;
+export const apiScopes = [
+  'members:read',
+  'members:write',
+  'events:write',
+  'rules:read',
+  'rules:write',
+  'rewards:read',
+  'rewards:write',
+  // Redeeming and cancelling for a member: the shop's account pages or the member portal's backend.
+  'redemptions:write',
+  // Validating, using, importing and generating coupon codes: the checkout.
+  'coupons:write',
+  'tiers:read',
+  'tiers:write',
+  'memberships:write',
+  'webhooks:read',
+  'webhooks:write',
+] as const;
 export type ApiScope = (typeof apiScopes)[number];
 
 export function hasScope(granted: readonly string[], needed: ApiScope): boolean {

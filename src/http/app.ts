@@ -13,6 +13,9 @@ import { eventRoutes } from './routes/events.routes.js';
 import { memberRoutes } from './routes/members.routes.js';
 import { programRoutes } from './routes/program.routes.js';
 import { ruleRoutes } from './routes/rules.routes.js';
+import { rewardRoutes } from './routes/rewards.routes.js';
+import { tierRoutes } from './routes/tiers.routes.js';
+import { webhookRoutes } from './routes/webhooks.routes.js';
 import { Problem } from './schemas.js';
 import { validatorCompiler } from './validation.js';
 
@@ -61,6 +64,9 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   memberRoutes(app, ctx);
   eventRoutes(app, ctx);
   ruleRoutes(app, ctx);
+  rewardRoutes(app, ctx);
+  tierRoutes(app, ctx);
+  webhookRoutes(app, ctx);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -11,6 +11,7 @@ import { findIdempotencyRecord, insertIdempotencyRecord } from '../storage/repos
 import { insertLot, listOpenLots, writeMemberPosting } from '../storage/repositories/ledger.repository.js';
 import { lockMember } from '../storage/repositories/members.repository.js';
 import { findProgram } from '../storage/repositories/programs.repository.js';
+import { enqueueOutbox } from '../storage/outbox.js';
 import { inTransaction, isUniqueViolation } from '../storage/transaction.js';
 import { requestHash } from './request-hash.js';
 import { iso } from './views.js';
@@ -103,6 +104,7 @@ export async function adjustPoints(
           createdAt: iso(now),
           balance: { available: member.available + delta.available, pending: member.pending + delta.pending },
         };
+        await enqueueOutbox(trx, ctx.ids, programId, [{ type: 'points.adjusted', memberId, data: { ...adjustment } }], now);
         if (idempotencyKey !== undefined) {
           await insertIdempotencyRecord(trx, {
             programId,

@@ -15,6 +15,9 @@ import {
 } from '../storage/repositories/members.repository.js';
 import { listExpiringLots, listMemberEntries } from '../storage/repositories/ledger.repository.js';
 import { inTransaction, isUniqueViolation } from '../storage/transaction.js';
+import { enqueueOutbox } from '../storage/outbox.js';
+import { findProgram } from '../storage/repositories/programs.repository.js';
+import { monthDay } from '../domain/periods.js';
 import type { MembersTable } from '../storage/schema.js';
 import type { Updateable } from 'kysely';
 import { decodeCursor, encodeCursor, isIdCursor } from './cursor.js';
@@ -64,7 +67,11 @@ function profileColumns(ctx: ServiceContext, input: MemberProfileInput): Updatea
   }
   if (input.name !== undefined) columns.nameCipher = seal(input.name);
   if (input.phone !== undefined) columns.phoneCipher = seal(input.phone);
-  if (input.birthDate !== undefined) columns.birthDateCipher = seal(input.birthDate);
+  if (input.birthDate !== undefined) {
+    columns.birthDateCipher = seal(input.birthDate);
+    // Month and day in the clear (no year) let the birthday job find today's members by index.
+    columns.birthday = input.birthDate === null ? null : input.birthDate.slice(5, 10);
+  }
   if (input.locale !== undefined) columns.locale = input.locale;
   return columns;
 }
@@ -83,6 +90,8 @@ export async function enrolMember(ctx: ServiceContext, programId: string, input:
         if (await findMemberByExternalId(trx, programId, input.externalId)) {
           throw DomainError.field('member_external_id_taken', '/externalId', `A member with externalId ${input.externalId} already exists.`);
         }
+        const program = await findProgram(trx, programId);
+        if (!program) throw new DomainError('program_not_found', `No programme ${programId}.`);
         let referredBy: string | null = null;
         if (input.referralCode !== undefined) {
           const referrer = await findMemberByReferralCode(trx, programId, input.referralCode.toUpperCase());
@@ -98,8 +107,10 @@ export async function enrolMember(ctx: ServiceContext, programId: string, input:
           nameCipher: null,
           phoneCipher: null,
           birthDateCipher: null,
+          birthday: null,
           locale: null,
           ...profileColumns(ctx, input),
+          anniversary: monthDay(new Date(now), program.timezone),
           attributes,
           referralCode: randomCode(REFERRAL_CODE_LENGTH),
           referredByMemberId: referredBy,
@@ -114,6 +125,7 @@ export async function enrolMember(ctx: ServiceContext, programId: string, input:
         });
         const row = await findMember(trx, programId, id);
         if (!row) throw new Error('member vanished inside its own transaction');
+        await enqueueOutbox(trx, ctx.ids, programId, [{ type: 'member.created', memberId: id, data: { memberId: id, externalId: input.externalId, referredByMemberId: referredBy } }], now);
         return memberView(row, ctx.pii);
       });
     } catch (error) {
@@ -179,10 +191,14 @@ export async function updateMember(ctx: ServiceContext, programId: string, membe
         changes.externalId = input.externalId;
       }
       if (input.status !== undefined) changes.status = input.status;
-      changes.updatedAt = ctx.clock.now();
+      const now = ctx.clock.now();
+      // The message names what changed, not the new personal data: a webhook receiver that needs it reads the member.
+      const changed = Object.keys(input).filter((key) => input[key as keyof UpdateMemberInput] !== undefined);
+      changes.updatedAt = now;
       await updateMemberRow(trx, programId, memberId, changes);
       const updated = await findMember(trx, programId, memberId);
       if (!updated) throw new Error('member vanished inside its own transaction');
+      await enqueueOutbox(trx, ctx.ids, programId, [{ type: 'member.updated', memberId, data: { memberId, externalId: updated.externalId, status: updated.status, changed } }], now);
       return memberView(updated, ctx.pii);
     });
   } catch (error) {

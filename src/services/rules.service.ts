@@ -38,11 +38,7 @@ function toInstant(value: string | null | undefined, pointer: string): number | 
 
 /** Checks a whole rule and turns it into the stored columns. */
 function ruleColumns(input: RuleInput) {
-  try {
-    checkEventType(input.trigger);
-  } catch {
-    throw DomainError.field('validation_failed', '/trigger', `Unknown trigger "${input.trigger}": an event type such as purchase, review or custom.<name>.`);
-  }
+  checkEventType(input.trigger, 'rule', '/trigger');
   const validFrom = toInstant(input.validFrom, '/validFrom');
   const validUntil = toInstant(input.validUntil, '/validUntil');
   const condition = input.condition === undefined || input.condition === null || input.condition.trim() === '' ? null : input.condition;

@@ -4,6 +4,9 @@
  * from SQLite and PostgreSQL; flags are integers 0/1 for the same reason. JSON is stored as text.
  */
 import type { Insertable, Selectable } from 'kysely';
+import type { RewardTables } from './rewards.schema.js';
+import type { TierTables } from './tiers.schema.js';
+import type { WebhookTables } from './webhooks.schema.js';
 
 /** Epoch milliseconds, UTC. */
 export type Instant = number;
@@ -17,6 +20,8 @@ export interface ProgramsTable {
   timezone: string;
   pendingDays: number;
   expiryMonths: number | null;
+  /** Days before a lot expires that the points.expiring warning is written; null: no warning. */
+  expiryWarningDays: number | null;
   /** Bumped on every rule change, so processes can tell their cached rule set is stale with one read. */
   rulesVersion: number;
   createdAt: Instant;
@@ -51,6 +56,10 @@ export interface MembersTable {
   referredByMemberId: string | null;
   tier: string | null;
   status: string;
+  /** `MM-DD` of the birth date (no year), for the yearly birthday trigger; null without a birth date. */
+  birthday: string | null;
+  /** `MM-DD` of enrolment in the programme's timezone, for the yearly anniversary trigger. */
+  anniversary: string | null;
   available: number;
   pending: number;
   lifetimeEarned: number;
@@ -123,6 +132,8 @@ export interface LotsTable {
   releasedAt: Instant | null;
   expiresAt: Instant | null;
   createdAt: Instant;
+  /** When the points.expiring warning for this lot was written; it is written once. */
+  expiryWarnedAt: Instant | null;
 }
 
 export interface RulesTable {
@@ -162,7 +173,20 @@ export interface IdempotencyKeysTable {
   createdAt: Instant;
 }
 
-export interface Database {
+/** A domain change the business may care about, written in the change's transaction (storage/outbox.ts). */
+export interface OutboxMessagesTable {
+  programId: string;
+  id: string;
+  type: string;
+  memberId: string | null;
+  /** JSON: the webhook payload's `data`. */
+  data: string;
+  createdAt: Instant;
+  /** Set once the message was fanned out to the webhook endpoints that subscribe to its type. */
+  dispatchedAt: Instant | null;
+}
+
+export interface Database extends RewardTables, TierTables, WebhookTables {
   programs: ProgramsTable;
   apiKeys: ApiKeysTable;
   members: MembersTable;
@@ -174,6 +198,7 @@ export interface Database {
   rules: RulesTable;
   ruleUsage: RuleUsageTable;
   idempotencyKeys: IdempotencyKeysTable;
+  outboxMessages: OutboxMessagesTable;
 }
 
 export type ProgramRow = Selectable<ProgramsTable>;

@@ -51,3 +51,13 @@ export function isCheckViolation(error: unknown): boolean {
   const e = error as { code?: unknown };
   return e.code === '23514' || e.code === 'SQLITE_CONSTRAINT_CHECK';
 }
+
+/**
+ * Claims rows for a job batch: on PostgreSQL `FOR UPDATE SKIP LOCKED`, so workers running the same job at once
+ * take disjoint rows and a row stays claimed until the claiming transaction ends (a worker killed mid-batch
+ * releases its rows by rolling back). SQLite has one writer at a time, so a plain read inside the immediate
+ * transaction already claims.
+ */
+export function claimRows<Q extends { forUpdate(): Q; skipLocked(): Q }>(query: Q, storage: Storage): Q {
+  return storage.dialect === 'postgres' ? query.forUpdate().skipLocked() : query;
+}

@@ -13,7 +13,7 @@ import { TEST_ENCRYPTION_KEY } from '../support/dialects.js';
  */
 it('the OpenAPI document matches the reviewed snapshot', async () => {
   const storage = openStorage({ databaseUrl: null, sqlitePath: ':memory:' });
-  const app = await buildApp({ storage, clock: systemClock, ids: typeIds, pii: createPiiCipher(TEST_ENCRYPTION_KEY), logger: pino({ level: 'silent' }) });
+  const app = await buildApp({ storage, clock: systemClock, ids: typeIds, pii: createPiiCipher(TEST_ENCRYPTION_KEY), logger: pino({ level: 'silent' }), policy: { allowPrivateWebhookUrls: true } });
   try {
     const response = await app.inject({ method: 'GET', url: '/openapi.json' });
     expect(response.statusCode).toBe(200);

@@ -101,7 +101,7 @@ export function forEachDialect(title: string, body: (db: TestDatabase) => void):
         const storage = openStorage({ databaseUrl: fresh.databaseUrl, sqlitePath: fresh.sqlitePath, poolSize: 20 });
         if (dialect === 'sqlite') await migrateToLatest(storage);
         const clock = new TestClock();
-        const ctx: ServiceContext = { storage, clock, ids: typeIds, pii: createPiiCipher(TEST_ENCRYPTION_KEY), logger: pino({ level: 'silent' }) };
+        const ctx: ServiceContext = { storage, clock, ids: typeIds, pii: createPiiCipher(TEST_ENCRYPTION_KEY), logger: pino({ level: 'silent' }), policy: { allowPrivateWebhookUrls: true } };
         current = { dialect, ctx, clock, databaseUrl: fresh.databaseUrl, sqlitePath: fresh.sqlitePath, drop: fresh.drop };
       });
       afterEach(async () => {

@@ -6,6 +6,11 @@ import { DomainError } from '../errors.js';
 import { isKnownCurrency } from '../money.js';
 
 export const builtInEventTypes = ['purchase', 'refund', 'review', 'survey', 'social_share', 'visit', 'event_attended', 'signup'] as const;
+/**
+ * Events Trouw itself records once a year per member (the job runner, in the programme's timezone). Rules may
+ * trigger on them; clients may not send them, or a member could be celebrated twice.
+ */
+export const systemEventTypes = ['birthday', 'anniversary'] as const;
 const customType = /^custom\.[a-z0-9][a-z0-9_.-]{0,63}$/;
 
 /** The largest money amount accepted (10^12 minor units): far above any order, far below 2^53. */
@@ -30,13 +35,21 @@ export interface RefundData {
   amount?: number;
 }
 
-/** @throws DomainError validation_failed naming `/type` */
-export function checkEventType(type: string): void {
+/**
+ * Checks an event type: `sentBy: 'client'` for events sent over the API, `'system'` for the yearly triggers,
+ * `'rule'` for a rule's trigger (which may name either).
+ * @throws DomainError validation_failed naming `pointer`
+ */
+export function checkEventType(type: string, sentBy: 'client' | 'system' | 'rule' = 'client', pointer = '/type'): void {
   if ((builtInEventTypes as readonly string[]).includes(type) || customType.test(type)) return;
+  const isSystem = (systemEventTypes as readonly string[]).includes(type);
+  if (isSystem && sentBy !== 'client') return;
   throw DomainError.field(
     'validation_failed',
-    '/type',
-    `Unknown event type "${type}": use one of ${builtInEventTypes.join(', ')} or custom.<name> (lower case, digits, _ . -).`,
+    pointer,
+    isSystem
+      ? `Trouw records ${type} events itself, once a year per member; rules can trigger on them but clients cannot send them.`
+      : `Unknown event type "${type}": use one of ${builtInEventTypes.join(', ')} or custom.<name> (lower case, digits, _ . -).`,
   );
 }
 

@@ -19,6 +19,7 @@ import { evaluateRules, limitedPeriodKeys, usageKey, type CompiledRule } from '.
 import type { MemberFacts } from '../../domain/rules/rule.js';
 import type { ServiceContext } from '../../context.js';
 import { WriteBatch, type Cell } from '../../storage/bulk.js';
+import { outboxRow, type OutboxMessage, type OutboxRow } from '../../storage/outbox.js';
 import { findEvents, findOrders } from '../../storage/repositories/events.repository.js';
 import { listOpenLotsOfMembers, postingRows } from '../../storage/repositories/ledger.repository.js';
 import { lockMembers } from '../../storage/repositories/members.repository.js';
@@ -96,6 +97,7 @@ class Writes {
   /** Existing lots whose remaining points changed, by id: their new remaining. */
   lotRemaining = new Map<string, number>();
   usage = new Map<string, { ruleId: string; memberId: string; periodKey: string; count: number }>();
+  outbox: OutboxRow[] = [];
 
   posting(programId: string, posting: Posting, meta: { id: string; memberId: string; reason: string; eventId: string; createdAt: number }): void {
     const rows = postingRows(programId, posting, meta);
@@ -113,6 +115,7 @@ export async function ingestEvents(
   trx: Trx,
   programId: string,
   inputs: readonly (RecordEventInput | DomainError)[],
+  sentBy: 'client' | 'system' = 'client',
 ): Promise<IngestOutcome[]> {
   const program = await findProgram(trx, programId);
   if (!program) {
@@ -175,7 +178,7 @@ export async function ingestEvents(
   // 2. Plan.
   const writes = new Writes();
   const recorded = new Map<string, { requestHash: string; response: string }>();
-  const plan: Plan = { ctx, program, rules, now, members, byExternalId, orders, usage, writes };
+  const plan: Plan = { ctx, program, rules, now, members, byExternalId, orders, usage, writes, sentBy };
   const outcomes = inputs.map((input): IngestOutcome => {
     if (isDomainError(input)) return { ok: false, error: input };
     const hash = eventHash(input);
@@ -223,6 +226,7 @@ interface Plan {
   orders: Map<string, OrderState>;
   usage: Map<string, number>;
   writes: Writes;
+  sentBy: 'client' | 'system';
 }
 
 /**
@@ -231,7 +235,7 @@ interface Plan {
  */
 function planEvent(plan: Plan, input: RecordEventInput): EventResponse {
   const { now } = plan;
-  checkEventType(input.type);
+  checkEventType(input.type, plan.sentBy);
   const occurredAt = input.occurredAt === undefined ? now : Date.parse(input.occurredAt);
   if (Number.isNaN(occurredAt)) throw DomainError.field('validation_failed', '/occurredAt', 'occurredAt is an RFC 3339 date-time.');
   if (occurredAt > now + FUTURE_SKEW_MS) {
@@ -239,11 +243,17 @@ function planEvent(plan: Plan, input: RecordEventInput): EventResponse {
   }
   const member = resolveMember(plan, input);
   const posted = input.type === 'refund' ? planRefund(plan, member, input) : planEarn(plan, member, input, occurredAt);
+  const balance = { available: member.available, pending: member.pending };
+  if (posted.message) {
+    plan.writes.outbox.push(
+      outboxRow(plan.ctx.ids, plan.program.id, { ...posted.message, data: { ...posted.message.data, balance } }, now),
+    );
+  }
   return {
     event: { id: input.id, type: input.type, memberId: member.row.id, occurredAt: iso(occurredAt), receivedAt: iso(now), data: input.data },
     awarded: posted.awarded,
     ...(posted.clawback ? { clawback: posted.clawback } : {}),
-    balance: { available: member.available, pending: member.pending },
+    balance,
   };
 }
 
@@ -264,6 +274,8 @@ function resolveMember(plan: Plan, input: RecordEventInput): MemberState {
 interface Posted {
   awarded: EventAward[];
   clawback?: { points: number; unrecovered: number };
+  /** The outbox message the event causes, if any; the member's balance after the event is added to its data. */
+  message?: OutboxMessage;
 }
 
 function planEarn(plan: Plan, member: MemberState, input: RecordEventInput, occurredAt: number): Posted {
@@ -345,7 +357,12 @@ function planEarn(plan: Plan, member: MemberState, input: RecordEventInput, occu
       },
     });
   }
-  return { awarded: lines.map((line) => ({ ...line, status })) };
+  const awarded = lines.map((line) => ({ ...line, status }));
+  if (total <= 0) return { awarded };
+  return {
+    awarded,
+    message: { type: 'points.earned', memberId: member.row.id, data: { memberId: member.row.id, eventId: input.id, eventType: input.type, points: total, status, awarded } },
+  };
 }
 
 function planRefund(plan: Plan, member: MemberState, input: RecordEventInput): Posted {
@@ -402,7 +419,13 @@ function planRefund(plan: Plan, member: MemberState, input: RecordEventInput): P
   order.row.pointsClawedBack += taken;
   order.row.pointsUnrecovered += unrecovered;
   order.changed = true;
-  return { awarded: [], clawback: { points: taken, unrecovered } };
+  const clawback = { points: taken, unrecovered };
+  if (points === 0) return { awarded: [], clawback };
+  return {
+    awarded: [],
+    clawback,
+    message: { type: 'points.reversed', memberId: member.row.id, data: { memberId: member.row.id, eventId: input.id, orderId: refund.orderId, ...clawback } },
+  };
 }
 
 async function writeGroup(trx: Trx, plan: Plan): Promise<void> {
@@ -424,6 +447,7 @@ async function writeGroup(trx: Trx, plan: Plan): Promise<void> {
     .updateMany('lots', programId, 'id', ['remaining'], [...writes.lotRemaining].map(([id, remaining]) => [text(id), big(remaining)]))
     .insertMany('ledgerTransactions', writes.transactions)
     .insertMany('ledgerEntries', writes.entries)
+    .insertMany('outboxMessages', writes.outbox)
     .updateMany(
       'members',
       programId,

@@ -1,7 +1,15 @@
 import type { Migration } from 'kysely';
 import * as foundation from './0001-foundation.js';
+import * as outbox from './0002-outbox.js';
+import * as rewards from './0003-rewards.js';
+import * as tiers from './0004-tiers.js';
+import * as webhooks from './0005-webhooks.js';
 
 /** Every migration, in order. A migration on main is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
+  '0002-outbox': outbox,
+  '0003-rewards': rewards,
+  '0004-tiers': tiers,
+  '0005-webhooks': webhooks,
 };

@@ -1,0 +1,28 @@
+/**
+ * The catalogue of webhook event types: what the outbox records and what an endpoint can subscribe to. Each is
+ * `<object>.<what happened>`, past tense except `points.expiring` (a warning ahead of the fact).
+ */
+export const webhookEventTypes = [
+  'member.created',
+  'member.updated',
+  'points.earned',
+  'points.released',
+  'points.reversed',
+  'points.spent',
+  'points.expired',
+  'points.expiring',
+  'points.adjusted',
+  'tier.changed',
+  'reward.redeemed',
+  'redemption.cancelled',
+  'coupon.used',
+  'membership.started',
+  'membership.renewed',
+  'membership.ended',
+] as const;
+
+export type WebhookEventType = (typeof webhookEventTypes)[number];
+
+export function isWebhookEventType(value: string): value is WebhookEventType {
+  return (webhookEventTypes as readonly string[]).includes(value);
+}
