@@ -10,7 +10,7 @@ import pino from 'pino';
 import { readConfig, type Config } from '../config.js';
 import { createContext, type ServiceContext } from '../context.js';
 import { buildApp } from '../http/app.js';
-import { startJobLoop, runPointsJobs } from '../jobs/points.jobs.js';
+import { defaultWorkerId, runAllJobs, startJobRunner } from '../jobs/runner.js';
 import { apiScopes } from '../domain/scopes.js';
 import { createApiKey } from '../services/api-keys.service.js';
 import { createProgram, listPrograms } from '../services/programs.service.js';
@@ -52,7 +52,7 @@ const program = new Command('trouw').description('Trouw: loyalty and referral pl
 
 program
   .command('serve')
-  .description('serve the API (and the docs at /docs), running the points jobs in-process')
+  .description('serve the API (and the docs at /docs), running the job runner in-process unless TROUW_JOBS=off')
   .addOption(new Option('--port <port>', 'port (env PORT)').argParser(Number))
   .addOption(new Option('--host <host>', 'interface to listen on (env HOST; 0.0.0.0 for all)'))
   .addOption(dataDirOption())
@@ -75,7 +75,7 @@ program
       }
     }
     const app = await buildApp(ctx, { logRequests: process.env.LOG_REQUESTS === '1' });
-    const jobs = startJobLoop(ctx, config.jobIntervalMs);
+    const jobs = config.jobsInProcess ? startJobRunner(ctx, { tickMs: config.jobIntervalMs }) : null;
     await app.listen({ port, host });
     const base = `http://localhost:${port}`;
     const lines = [``, `Trouw is running on ${base}   (API docs: ${base}/docs, database: ${ctx.storage.location})`];
@@ -92,8 +92,8 @@ program
     }
     console.log(lines.join('\n') + '\n');
     const stop = async () => {
-      jobs.stop();
       await app.close();
+      await jobs?.stop();
       await ctx.storage.close();
       process.exit(0);
     };
@@ -184,14 +184,34 @@ program
     process.exitCode = 1;
   });
 
+program
+  .command('worker')
+  .description('run the job runner alone (beside `trouw serve` with TROUW_JOBS=off, or several on PostgreSQL)')
+  .addOption(dataDirOption())
+  .option('--id <name>', 'worker id, shown in leases and logs', defaultWorkerId())
+  .action(async (options: CommonOptions & { id: string }) => {
+    const config = configFrom(options);
+    const ctx = createContext({ config, backgroundCheckpoint: true });
+    await migrateToLatest(ctx.storage);
+    const runner = startJobRunner(ctx, { workerId: options.id, tickMs: config.jobIntervalMs });
+    ctx.logger.info({ workerId: options.id, database: ctx.storage.location }, 'worker started');
+    const stop = async () => {
+      await runner.stop();
+      await ctx.storage.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop());
+    process.once('SIGTERM', () => void stop());
+  });
+
 const jobsCommand = program.command('jobs').description('scheduled work');
 jobsCommand
   .command('run')
-  .description('release pending points whose return window passed and expire due lots, once')
+  .description('run every job once, to completion, and print what each did as JSON')
   .addOption(dataDirOption())
   .action(async (options: CommonOptions) => {
-    const result = await withContext(options, (ctx) => runPointsJobs(ctx));
-    console.log(`released ${result.released.points} points in ${result.released.lots} lots; expired ${result.expired.points} points in ${result.expired.lots} lots`);
+    const result = await withContext(options, (ctx) => runAllJobs(ctx));
+    console.log(JSON.stringify(result));
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -186,6 +186,13 @@ export interface OutboxMessagesTable {
   dispatchedAt: Instant | null;
 }
 
+/** A lease on work one process at a time does (the SQLite job runner). */
+export interface JobLeasesTable {
+  name: string;
+  owner: string;
+  leaseUntil: Instant;
+}
+
 export interface Database extends RewardTables, TierTables, WebhookTables {
   programs: ProgramsTable;
   apiKeys: ApiKeysTable;
@@ -199,6 +206,7 @@ export interface Database extends RewardTables, TierTables, WebhookTables {
   ruleUsage: RuleUsageTable;
   idempotencyKeys: IdempotencyKeysTable;
   outboxMessages: OutboxMessagesTable;
+  jobLeases: JobLeasesTable;
 }
 
 export type ProgramRow = Selectable<ProgramsTable>;

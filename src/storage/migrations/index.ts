@@ -4,6 +4,7 @@ import * as outbox from './0002-outbox.js';
 import * as rewards from './0003-rewards.js';
 import * as tiers from './0004-tiers.js';
 import * as webhooks from './0005-webhooks.js';
+import * as jobLeases from './0006-job-leases.js';
 
 /** Every migration, in order. A migration on main is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003-rewards': rewards,
   '0004-tiers': tiers,
   '0005-webhooks': webhooks,
+  '0006-job-leases': jobLeases,
 };

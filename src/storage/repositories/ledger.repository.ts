@@ -2,7 +2,8 @@ import type { Insertable } from 'kysely';
 import { balanceDelta, type Posting } from '../../domain/ledger/posting.js';
 import { applyBalanceDelta } from './members.repository.js';
 import type { LotsTable } from '../schema.js';
-import type { Trx } from '../transaction.js';
+import { claimRows, type Trx } from '../transaction.js';
+import type { Storage } from '../db.js';
 import type { Lot, LotTake } from '../../domain/ledger/lots.js';
 
 /** The columns that make a domain Lot. */
@@ -63,27 +64,53 @@ export async function markLotReleased(trx: Trx, programId: string, lotId: string
   await trx.updateTable('lots').set({ releasedAt: at }).where('programId', '=', programId).where('id', '=', lotId).execute();
 }
 
-export async function findLotsDueForRelease(db: Trx, now: number, limit: number) {
-  return db
+/**
+ * Claims a batch of pending lots, across programmes, whose return window has passed (see `claimRows`: another
+ * worker skips them until this transaction ends).
+ */
+export async function claimLotsDueForRelease(trx: Trx, storage: Storage, now: number, limit: number) {
+  const query = trx
     .selectFrom('lots')
     .select(['programId', 'id', 'memberId'])
     .where('releasedAt', 'is', null)
     .where('availableAt', '<=', now)
     .orderBy('availableAt')
-    .limit(limit)
-    .execute();
+    .limit(limit);
+  return claimRows(query, storage).execute();
 }
 
-export async function findLotsDueForExpiry(db: Trx, now: number, limit: number) {
-  return db
+/** Claims a batch of lots past their expiry that still hold points. */
+export async function claimLotsDueForExpiry(trx: Trx, storage: Storage, now: number, limit: number) {
+  const query = trx
     .selectFrom('lots')
     .select(['programId', 'id', 'memberId'])
     .where('expiresAt', 'is not', null)
     .where('expiresAt', '<=', now)
     .where('remaining', '>', 0)
     .orderBy('expiresAt')
-    .limit(limit)
-    .execute();
+    .limit(limit);
+  return claimRows(query, storage).execute();
+}
+
+/** Claims a batch of a programme's lots that expire before `until` and have not been warned about. */
+export async function claimLotsToWarn(trx: Trx, storage: Storage, programId: string, now: number, until: number, limit: number) {
+  const query = trx
+    .selectFrom('lots')
+    .select(['programId', 'id', 'memberId', 'remaining', 'expiresAt'])
+    .where('programId', '=', programId)
+    .where('expiresAt', 'is not', null)
+    .where('expiresAt', '>', now)
+    .where('expiresAt', '<=', until)
+    .where('remaining', '>', 0)
+    .where('expiryWarnedAt', 'is', null)
+    .orderBy('expiresAt')
+    .limit(limit);
+  return claimRows(query, storage).execute();
+}
+
+export async function markLotsWarned(trx: Trx, programId: string, lotIds: string[], at: number): Promise<void> {
+  if (lotIds.length === 0) return;
+  await trx.updateTable('lots').set({ expiryWarnedAt: at }).where('programId', '=', programId).where('id', 'in', lotIds).execute();
 }
 
 /** Lots with points that expire after `now`, soonest first, for the balance's `expiring` list. */

@@ -30,3 +30,8 @@ export async function insertApiKey(trx: Trx, key: Insertable<ApiKeysTable>): Pro
 export async function findApiKeyByPrefix(db: Trx, prefix: string) {
   return db.selectFrom('apiKeys').selectAll().where('prefix', '=', prefix).executeTakeFirst();
 }
+
+/** Programmes that warn members before their points expire, with how many days ahead. */
+export async function listProgramsWarningOfExpiry(db: Trx) {
+  return db.selectFrom('programs').select(['id', 'expiryWarningDays']).where('expiryWarningDays', 'is not', null).orderBy('id').execute();
+}
