@@ -2,12 +2,14 @@
  * The `trouw` command as a user runs it: a real process against the test's database (the SQLite file's
  * directory, or DATABASE_URL on PostgreSQL).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { authenticateApiKey } from '../../src/services/api-keys.service.js';
+import { getBalance } from '../../src/services/members.service.js';
+import { givenMember, givenProgram, givenPurchase } from '../support/factories.js';
 import { getProgram } from '../../src/services/programs.service.js';
 import { listRules } from '../../src/services/rules.service.js';
 import { forEachDialect, TEST_ENCRYPTION_KEY } from '../support/dialects.js';
@@ -81,6 +83,41 @@ forEachDialect('trouw CLI', (db) => {
       expect(broken.code).toBe(1);
       expect(broken.stderr).toContain('FAIL every ledger transaction sums to zero');
       await sql`update ledger_entries set amount = amount - 1 where line = 1 and transaction_id = (select min(transaction_id) from ledger_entries)`.execute(db.ctx.storage.db.withoutPlugins());
+    });
+  });
+
+  describe('jobs', () => {
+    // The test's clock stands in March 2026; the CLI runs on the real clock, later, so these lots are due.
+    async function givenDuePendingPoints() {
+      const { programId } = await givenProgram(db.ctx, { pendingDays: 1 });
+      const member = await givenMember(db.ctx, programId);
+      await givenPurchase(db.ctx, programId, member.id, 4200);
+      return { programId, memberId: member.id };
+    }
+
+    it('`jobs run` runs every job once and prints what each did as JSON', async () => {
+      const { programId, memberId } = await givenDuePendingPoints();
+      const result = await trouw('jobs', 'run');
+      expect(result.code).toBe(0);
+      const report = JSON.parse(result.stdout) as Record<string, Record<string, number>>;
+      expect(report['release-pending-points']).toEqual({ lots: 1, points: 42 });
+      expect(await getBalance(db.ctx, programId, memberId)).toMatchObject({ available: 42, pending: 0 });
+    });
+
+    it('`worker` runs the jobs until it is stopped, then exits cleanly', async () => {
+      const { programId, memberId } = await givenDuePendingPoints();
+      const env: NodeJS.ProcessEnv = { ...process.env, TROUW_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY.toString('hex'), LOG_LEVEL: 'warn', TROUW_JOB_INTERVAL_MS: '100' };
+      if (db.databaseUrl) env.DATABASE_URL = db.databaseUrl;
+      else delete env.DATABASE_URL;
+      const dataDir = db.sqlitePath ? path.dirname(db.sqlitePath) : path.resolve('data-unused');
+      const worker = spawn(process.execPath, ['--import', 'tsx', cli, 'worker', '--id', 'cli-test', '--data-dir', dataDir], { env, stdio: 'ignore' });
+      const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+      try {
+        await expect.poll(async () => (await getBalance(db.ctx, programId, memberId)).available, { timeout: 20_000, interval: 200 }).toBe(42);
+      } finally {
+        worker.kill('SIGTERM');
+      }
+      expect(await exited).toBe(0);
     });
   });
 });
