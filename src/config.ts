@@ -32,7 +32,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKey: env.TROUW_ENCRYPTION_KEY?.trim() || null,
     logLevel: env.LOG_LEVEL ?? 'info',
     sqliteSynchronous: synchronous === 'FULL' ? 'FULL' : 'NORMAL',
-    jobIntervalMs: Number(env.TROUW_JOB_INTERVAL_MS ?? 5_000),
+    jobIntervalMs: Number(env.TROUW_JOB_INTERVAL_MS ?? 1_000),
     jobsInProcess: (env.TROUW_JOBS ?? 'on').toLowerCase() !== 'off',
     webhookAllowPrivate: env.TROUW_WEBHOOK_ALLOW_PRIVATE === '1',
   };
