@@ -16,6 +16,7 @@ import type { ServiceContext } from '../context.js';
 import { releaseLease, takeLease } from '../storage/repositories/job-leases.repository.js';
 import { expireLots, releasePendingPoints, warnExpiringPoints } from '../services/points-jobs.service.js';
 import { recordYearlyTriggers } from '../services/yearly-triggers.service.js';
+import { runWebhookJobs } from '../services/webhooks/deliver.js';
 
 export interface JobDefinition {
   name: string;
@@ -34,6 +35,8 @@ export const jobs: readonly JobDefinition[] = [
   { name: 'expire-lots', everyMs: MINUTE, run: async (ctx) => ({ ...(await expireLots(ctx)) }) },
   { name: 'warn-expiring-points', everyMs: 15 * MINUTE, run: async (ctx) => ({ ...(await warnExpiringPoints(ctx)) }) },
   { name: 'yearly-triggers', everyMs: 15 * MINUTE, run: async (ctx) => ({ ...(await recordYearlyTriggers(ctx)) }) },
+  // Last, so messages written by the jobs above go out in the same tick.
+  { name: 'webhooks', everyMs: SECOND, run: async (ctx, workerId) => ({ ...(await runWebhookJobs(ctx, workerId)) }) },
 ];
 
 export function defaultWorkerId(): string {

@@ -19,6 +19,8 @@ export const webhookEventTypes = [
   'membership.started',
   'membership.renewed',
   'membership.ended',
+  // Sent only by POST /v1/webhooks/{id}/test, to that one endpoint, whatever it subscribes to.
+  'webhook.test',
 ] as const;
 
 export type WebhookEventType = (typeof webhookEventTypes)[number];
