@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import pino, { type Logger } from 'pino';
-import { typeid } from 'typeid-js';
+import { TypeID, typeid } from 'typeid-js';
 import type { Config } from './config.js';
 import { openStorage, type Storage } from './storage/db.js';
 import path from 'node:path';
@@ -45,6 +45,16 @@ export interface Policy {
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
+
+/**
+ * The smallest id with `prefix` made at `epochMs`: ids are time-ordered, so `id < idAt(prefix, t)` selects
+ * the rows made before `t` through the primary key, without an index on a time column.
+ */
+export function idAt(prefix: IdPrefix, epochMs: number): string {
+  const hex = Math.max(0, Math.floor(epochMs)).toString(16).padStart(12, '0');
+  // UUIDv7: 48 bits of milliseconds, then the version nibble 7 and the variant bits, the rest zero.
+  return TypeID.fromUUID(prefix, `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`).toString();
+}
 export const typeIds: Ids = { next: (prefix) => typeid(prefix).toString() };
 
 /** 32 unambiguous characters (no 0/O, 1/I) for codes people read aloud or type; 32 keeps `byte & 31` unbiased. */

@@ -17,6 +17,7 @@ import { releaseLease, takeLease } from '../storage/repositories/job-leases.repo
 import { expireLots, releasePendingPoints, warnExpiringPoints } from '../services/points-jobs.service.js';
 import { recordYearlyTriggers } from '../services/yearly-triggers.service.js';
 import { runWebhookJobs } from '../services/webhooks/deliver.js';
+import { pruneWebhookHistory } from '../services/webhooks/retention.js';
 
 export interface JobDefinition {
   name: string;
@@ -37,6 +38,7 @@ export const jobs: readonly JobDefinition[] = [
   { name: 'yearly-triggers', everyMs: 15 * MINUTE, run: async (ctx) => ({ ...(await recordYearlyTriggers(ctx)) }) },
   // Last, so messages written by the jobs above go out in the same tick.
   { name: 'webhooks', everyMs: SECOND, run: async (ctx, workerId) => ({ ...(await runWebhookJobs(ctx, workerId)) }) },
+  { name: 'prune-webhook-history', everyMs: 60 * MINUTE, run: async (ctx) => ({ ...(await pruneWebhookHistory(ctx)) }) },
 ];
 
 export function defaultWorkerId(): string {

@@ -67,6 +67,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .columns(['program_id', 'endpoint_id', 'id'])
     .execute();
 
+  // The deliveries of a message: the retention job keeps a message while any of its deliveries is kept.
+  await db.schema
+    .createIndex('webhook_deliveries_message_ix')
+    .on('webhook_deliveries')
+    .columns(['program_id', 'message_id'])
+    .execute();
+
   await db.schema
     .createTable('webhook_attempts')
     .addColumn('program_id', 'text', (c) => c.notNull())
@@ -91,6 +98,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('webhook_attempts').ifExists().execute();
+  await db.schema.dropIndex('webhook_deliveries_message_ix').ifExists().execute();
   await db.schema.dropIndex('webhook_deliveries_endpoint_ix').ifExists().execute();
   await db.schema.dropIndex('webhook_deliveries_due_ix').ifExists().execute();
   await db.schema.dropTable('webhook_deliveries').ifExists().execute();
