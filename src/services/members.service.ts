@@ -21,6 +21,8 @@ import { monthDay } from '../domain/periods.js';
 import type { MembersTable } from '../storage/schema.js';
 import type { Updateable } from 'kysely';
 import { decodeCursor, encodeCursor, isIdCursor } from './cursor.js';
+import { placeEnrolledMember } from './tiers/enrolment.js';
+import { readTierView, readTierViews } from './tiers/member-progress.js';
 import { iso, memberView, type MemberView, type Page } from './views.js';
 
 export interface MemberProfileInput {
@@ -123,10 +125,11 @@ export async function enrolMember(ctx: ServiceContext, programId: string, input:
           createdAt: now,
           updatedAt: now,
         });
+        await enqueueOutbox(trx, ctx.ids, programId, [{ type: 'member.created', memberId: id, data: { memberId: id, externalId: input.externalId, referredByMemberId: referredBy } }], now);
+        await placeEnrolledMember(ctx, trx, program, id, now);
         const row = await findMember(trx, programId, id);
         if (!row) throw new Error('member vanished inside its own transaction');
-        await enqueueOutbox(trx, ctx.ids, programId, [{ type: 'member.created', memberId: id, data: { memberId: id, externalId: input.externalId, referredByMemberId: referredBy } }], now);
-        return memberView(row, ctx.pii);
+        return { ...memberView(row, ctx.pii), ...(await readTierView(trx, program, row, now)) };
       });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -139,11 +142,18 @@ export async function enrolMember(ctx: ServiceContext, programId: string, input:
   }
 }
 
-/** @throws DomainError member_not_found */
+/**
+ * The member with their tier progress (`{metric, current, needed, nextTier, qualifiedTier, reviewAt}`, null when
+ * the programme has no tiers) and perks (their level's and their active memberships').
+ * @throws DomainError member_not_found
+ */
 export async function getMember(ctx: ServiceContext, programId: string, memberId: string): Promise<MemberView> {
-  const row = await findMember(ctx.storage.db, programId, memberId);
+  const db = ctx.storage.db;
+  const row = await findMember(db, programId, memberId);
   if (!row) throw new DomainError('member_not_found', `No member ${memberId} in this programme.`);
-  return memberView(row, ctx.pii);
+  const program = await findProgram(db, programId);
+  if (!program) throw new DomainError('program_not_found', `No programme ${programId}.`);
+  return { ...memberView(row, ctx.pii), ...(await readTierView(db, program, row, ctx.clock.now())) };
 }
 
 export async function listMembers(
@@ -160,8 +170,10 @@ export async function listMembers(
   });
   const page = rows.slice(0, limit);
   const last = page.at(-1);
+  const program = await findProgram(ctx.storage.db, programId);
+  const tiers = program ? await readTierViews(ctx.storage.db, program, page, ctx.clock.now()) : new Map<string, never>();
   return {
-    data: page.map((row) => memberView(row, ctx.pii)),
+    data: page.map((row) => ({ ...memberView(row, ctx.pii), ...tiers.get(row.id) })),
     nextCursor: rows.length > limit && last ? encodeCursor({ after: last.id }) : null,
   };
 }
@@ -199,7 +211,9 @@ export async function updateMember(ctx: ServiceContext, programId: string, membe
       const updated = await findMember(trx, programId, memberId);
       if (!updated) throw new Error('member vanished inside its own transaction');
       await enqueueOutbox(trx, ctx.ids, programId, [{ type: 'member.updated', memberId, data: { memberId, externalId: updated.externalId, status: updated.status, changed } }], now);
-      return memberView(updated, ctx.pii);
+      const program = await findProgram(trx, programId);
+      if (!program) throw new DomainError('program_not_found', `No programme ${programId}.`);
+      return { ...memberView(updated, ctx.pii), ...(await readTierView(trx, program, updated, now)) };
     });
   } catch (error) {
     if (isUniqueViolation(error)) {

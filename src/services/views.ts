@@ -4,7 +4,10 @@
  */
 import type { RuleDefinition, RuleEffect, RuleLimits } from '../domain/rules/rule.js';
 import type { PiiCipher } from '../storage/pii.js';
+import type { Selectable } from 'kysely';
 import type { MemberRow, ProgramRow, RuleRow } from '../storage/schema.js';
+import type { MembershipPlansTable, MembershipsTable, TierHistoryTable } from '../storage/tiers.schema.js';
+import type { TierChangeReason } from './tiers/tier-changes.js';
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -46,6 +49,9 @@ export interface MemberView {
   attributes: Record<string, unknown>;
   status: MemberStatus;
   tier: string | null;
+  /** Progress in the programme's tiers (null without tiers) and the member's perks (services/tiers/member-progress.ts). */
+  tierProgress?: TierProgressView | null;
+  perks?: string[];
   balance: { available: number; pending: number };
   lifetimeEarned: number;
   purchaseCount: number;
@@ -128,4 +134,89 @@ export function ruleView(row: RuleRow): RuleView {
 export interface Page<T> {
   data: T[];
   nextCursor: string | null;
+}
+
+export interface TierConfigurationView {
+  metric: 'points_earned' | 'spend' | 'purchases';
+  window: { type: 'rolling'; months: number } | { type: 'calendar_year' } | { type: 'lifetime' };
+  reviewMonths: number;
+  graceDays: number;
+  levels: { name: string; threshold: number; multiplier: number; perks: string[] }[];
+  version: number;
+  updatedAt: string;
+}
+
+export interface TierProgressView {
+  metric: 'points_earned' | 'spend' | 'purchases';
+  current: number;
+  needed: number;
+  nextTier: string | null;
+  qualifiedTier: string | null;
+  reviewAt: string | null;
+}
+
+export interface TierHistoryView {
+  id: string;
+  memberId: string;
+  previousTier: string | null;
+  tier: string | null;
+  qualifiedTier: string | null;
+  reason: TierChangeReason;
+  eventId: string | null;
+  membershipId: string | null;
+  reviewAt: string | null;
+  createdAt: string;
+}
+
+export function tierHistoryView(row: Selectable<TierHistoryTable>): TierHistoryView {
+  return {
+    id: row.id,
+    memberId: row.memberId,
+    previousTier: row.previousTier,
+    tier: row.tier,
+    qualifiedTier: row.qualifiedTier,
+    reason: row.reason as TierChangeReason,
+    eventId: row.eventId,
+    membershipId: row.membershipId,
+    reviewAt: row.reviewAt === null ? null : iso(row.reviewAt),
+    createdAt: iso(row.createdAt),
+  };
+}
+
+export interface MembershipPlanView {
+  id: string;
+  name: string;
+  tier: string | null;
+  perks: string[];
+  createdAt: string;
+}
+
+export function membershipPlanView(row: Selectable<MembershipPlansTable>): MembershipPlanView {
+  return { id: row.id, name: row.name, tier: row.tier, perks: JSON.parse(row.perks) as string[], createdAt: iso(row.createdAt) };
+}
+
+export type MembershipStatus = 'scheduled' | 'active' | 'ended';
+
+export interface MembershipView {
+  id: string;
+  memberId: string;
+  planId: string;
+  status: MembershipStatus;
+  startsAt: string;
+  endsAt: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function membershipView(row: Selectable<MembershipsTable>): MembershipView {
+  return {
+    id: row.id,
+    memberId: row.memberId,
+    planId: row.planId,
+    status: row.status as MembershipStatus,
+    startsAt: iso(row.startsAt),
+    endsAt: iso(row.endsAt),
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
 }

@@ -29,7 +29,7 @@ const REFERRAL_CODE = /^[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{8}$/;
 
 const MEMBER_FIELDS = [
   'attributes', 'balance', 'birthDate', 'createdAt', 'email', 'externalId', 'id', 'lifetimeEarned', 'locale', 'name',
-  'phone', 'purchaseCount', 'referralCode', 'referredBy', 'status', 'tier', 'updatedAt',
+  'perks', 'phone', 'purchaseCount', 'referralCode', 'referredBy', 'status', 'tier', 'tierProgress', 'updatedAt',
 ];
 
 /** A well-formed key (right prefix and length) that no programme issued. */

@@ -8,6 +8,11 @@
  *   3. write: one multi-row statement per table (storage/bulk.ts).
  * A single event is a group of one; concurrent single requests are grouped by group-commit.ts, and a batch
  * request is one group. The semantics are those of one-event-at-a-time processing in input order.
+ *
+ * Tiers (services/tiers/ingest-tiers.ts): each event's activity is counted in its month; an earn's rule total is
+ * multiplied by the member's tier multiplier (the effective level before this event; rounded down; the bonus is
+ * an award line without a rule, and `tierMultiplier` in the response); then a member whose activity reaches a
+ * higher level is upgraded at once, in this transaction (tier history, `members.tier`, `tier.changed`).
  */
 import type { Insertable } from 'kysely';
 import { DomainError, isDomainError } from '../../domain/errors.js';
@@ -17,6 +22,7 @@ import type { Posting } from '../../domain/ledger/posting.js';
 import { addDays, addMonths } from '../../domain/periods.js';
 import { evaluateRules, limitedPeriodKeys, usageKey, type CompiledRule } from '../../domain/rules/evaluate.js';
 import type { MemberFacts } from '../../domain/rules/rule.js';
+import { applyTierMultiplier } from '../../domain/tiers/multiplier.js';
 import type { ServiceContext } from '../../context.js';
 import { WriteBatch, type Cell } from '../../storage/bulk.js';
 import { outboxRow, type OutboxMessage, type OutboxRow } from '../../storage/outbox.js';
@@ -28,6 +34,8 @@ import { readRuleUsageOfMembers, upsertRuleUsage } from '../../storage/repositor
 import type { Database, MemberRow, OrdersTable, ProgramRow } from '../../storage/schema.js';
 import type { Trx } from '../../storage/transaction.js';
 import { requestHash } from '../request-hash.js';
+import { GroupTiers } from '../tiers/ingest-tiers.js';
+import { tierChangedMessage } from '../tiers/tier-changes.js';
 import { iso } from '../views.js';
 import { ruleSet } from './rule-set.js';
 
@@ -52,7 +60,15 @@ export interface EventResponse {
   awarded: EventAward[];
   /** Only for refunds: points taken back, and what the member had already spent. */
   clawback?: { points: number; unrecovered: number };
+  /** Only when the member's tier multiplied the rules' points: the level, its factor and the points it added. */
+  tierMultiplier?: TierMultiplierAward;
   balance: { available: number; pending: number };
+}
+
+export interface TierMultiplierAward {
+  tier: string;
+  factor: number;
+  points: number;
 }
 
 export interface EventOutcome {
@@ -77,6 +93,8 @@ interface MemberState {
   pending: number;
   lifetimeEarned: number;
   purchaseCount: number;
+  /** The effective tier level (`members.tier`), moved by upgrades of earlier events of the group. */
+  tier: string | null;
   changed: boolean;
   /** Open lots, loaded only for members with a refund in the group. */
   lots: Lot[] | null;
@@ -142,6 +160,7 @@ export async function ingestEvents(
       pending: row.pending,
       lifetimeEarned: row.lifetimeEarned,
       purchaseCount: row.purchaseCount,
+      tier: row.tier,
       changed: false,
       lots: null,
     };
@@ -174,11 +193,19 @@ export async function ingestEvents(
     }
     for (const lot of await listOpenLotsOfMembers(trx, programId, refundMemberIds)) members.get(lot.memberId)?.lots?.push(lot);
   }
+  const refundedPurchaseEventIds = unique(
+    events.flatMap((e) => {
+      const orderId = e.type === 'refund' ? e.data.orderId : undefined;
+      const order = typeof orderId === 'string' ? orders.get(orderId) : undefined;
+      return order ? [order.row.eventId] : [];
+    }),
+  );
+  const tiers = await GroupTiers.load(trx, program, [...members.keys()], refundedPurchaseEventIds, now);
 
   // 2. Plan.
   const writes = new Writes();
   const recorded = new Map<string, { requestHash: string; response: string }>();
-  const plan: Plan = { ctx, program, rules, now, members, byExternalId, orders, usage, writes, sentBy };
+  const plan: Plan = { ctx, program, rules, now, members, byExternalId, orders, usage, writes, sentBy, tiers };
   const outcomes = inputs.map((input): IngestOutcome => {
     if (isDomainError(input)) return { ok: false, error: input };
     const hash = eventHash(input);
@@ -227,6 +254,7 @@ interface Plan {
   usage: Map<string, number>;
   writes: Writes;
   sentBy: 'client' | 'system';
+  tiers: GroupTiers;
 }
 
 /**
@@ -253,6 +281,7 @@ function planEvent(plan: Plan, input: RecordEventInput): EventResponse {
     event: { id: input.id, type: input.type, memberId: member.row.id, occurredAt: iso(occurredAt), receivedAt: iso(now), data: input.data },
     awarded: posted.awarded,
     ...(posted.clawback ? { clawback: posted.clawback } : {}),
+    ...(posted.tierMultiplier ? { tierMultiplier: posted.tierMultiplier } : {}),
     balance,
   };
 }
@@ -274,6 +303,7 @@ function resolveMember(plan: Plan, input: RecordEventInput): MemberState {
 interface Posted {
   awarded: EventAward[];
   clawback?: { points: number; unrecovered: number };
+  tierMultiplier?: TierMultiplierAward;
   /** The outbox message the event causes, if any; the member's balance after the event is added to its data. */
   message?: OutboxMessage;
 }
@@ -311,7 +341,12 @@ function planEarn(plan: Plan, member: MemberState, input: RecordEventInput, occu
     }
   }
 
-  const total = lines.reduce((sum, line) => sum + line.points, 0);
+  const ruleTotal = lines.reduce((sum, line) => sum + line.points, 0);
+  // The tier multiplier of the level the member had when the event arrived, after the rules' own multipliers.
+  const tierLevel = member.row.status === 'active' ? plan.tiers.multiplierLevel(member.tier) : null;
+  const { total, bonus } = tierLevel ? applyTierMultiplier(ruleTotal, tierLevel.multiplier) : { total: ruleTotal, bonus: 0 };
+  const tierMultiplier = tierLevel && bonus > 0 ? { tier: tierLevel.name, factor: tierLevel.multiplier, points: bonus } : undefined;
+  const postedLines = tierMultiplier ? [...lines, { ruleId: null, ruleVersion: null, points: bonus }] : lines;
   let lotId: string | null = null;
   let status: EventAward['status'] = 'available';
   if (total > 0) {
@@ -324,10 +359,12 @@ function planEarn(plan: Plan, member: MemberState, input: RecordEventInput, occu
     const lot: Lot = { id: lotId, memberId: member.row.id, amount: total, remaining: total, availableAt, releasedAt: pending ? null : now, expiresAt, createdAt: now };
     writes.lots.push({ programId: program.id, transactionId, ...lot });
     member.lots?.push(lot);
-    writes.posting(program.id, earnPosting(member.row.id, lotId, lines, pending), {
+    writes.posting(program.id, earnPosting(member.row.id, lotId, postedLines, pending), {
       id: transactionId,
       memberId: member.row.id,
-      reason: `${input.type} event ${input.id}`,
+      reason: tierMultiplier
+        ? `${input.type} event ${input.id}; tier ${tierMultiplier.tier} ×${tierMultiplier.factor} +${tierMultiplier.points}`
+        : `${input.type} event ${input.id}`,
       eventId: input.id,
       createdAt: now,
     });
@@ -337,6 +374,15 @@ function planEarn(plan: Plan, member: MemberState, input: RecordEventInput, occu
   }
   if (isPurchase) member.purchaseCount += 1;
   member.changed = true;
+  plan.tiers.count(member.row.id, occurredAt, { pointsEarned: Math.max(total, 0), spendMinor: purchase?.total ?? 0, purchases: isPurchase ? 1 : 0 });
+  if (isPurchase) plan.tiers.notePurchase(input.id, occurredAt);
+  if (member.row.status === 'active') {
+    const change = plan.tiers.upgrade(ctx, member.row.id, member.tier, input.id);
+    if (change && change.tier !== member.tier) {
+      member.tier = change.tier;
+      writes.outbox.push(outboxRow(ctx.ids, program.id, tierChangedMessage(change), now));
+    }
+  }
   if (purchase) {
     plan.orders.set(purchase.orderId, {
       isNew: true,
@@ -361,7 +407,12 @@ function planEarn(plan: Plan, member: MemberState, input: RecordEventInput, occu
   if (total <= 0) return { awarded };
   return {
     awarded,
-    message: { type: 'points.earned', memberId: member.row.id, data: { memberId: member.row.id, eventId: input.id, eventType: input.type, points: total, status, awarded } },
+    ...(tierMultiplier ? { tierMultiplier } : {}),
+    message: {
+      type: 'points.earned',
+      memberId: member.row.id,
+      data: { memberId: member.row.id, eventId: input.id, eventType: input.type, points: total, status, awarded, ...(tierMultiplier ? { tierMultiplier } : {}) },
+    },
   };
 }
 
@@ -415,6 +466,12 @@ function planRefund(plan: Plan, member: MemberState, input: RecordEventInput): P
     member.lifetimeEarned -= points;
     member.changed = true;
   }
+  // Net of refunds: the money, the points and (once refunded in full) the purchase leave the purchase's month.
+  plan.tiers.countRefund(member.row.id, order.row.eventId, {
+    pointsEarned: -points,
+    spendMinor: -amount,
+    purchases: order.row.refundedMinor + amount === order.row.totalMinor ? -1 : 0,
+  });
   order.row.refundedMinor += amount;
   order.row.pointsClawedBack += taken;
   order.row.pointsUnrecovered += unrecovered;
@@ -452,17 +509,19 @@ async function writeGroup(trx: Trx, plan: Plan): Promise<void> {
       'members',
       programId,
       'id',
-      ['available', 'pending', 'lifetime_earned', 'purchase_count', 'updated_at'],
+      ['available', 'pending', 'lifetime_earned', 'purchase_count', 'tier', 'updated_at'],
       [...plan.members.values()]
         .filter((m) => m.changed)
-        .map((m) => [text(m.row.id), big(m.available), big(m.pending), big(m.lifetimeEarned), big(m.purchaseCount), big(now)]),
+        .map((m) => [text(m.row.id), big(m.available), big(m.pending), big(m.lifetimeEarned), big(m.purchaseCount), nullableText(m.tier), big(now)]),
     );
   for (const statement of upsertRuleUsage(trx, [...writes.usage.values()].map((u) => ({ programId, ...u })))) batch.add(statement);
+  for (const statement of plan.tiers.statements(trx)) batch.add(statement);
   await batch.execute(plan.ctx.storage.dialect);
 }
 
 const text = (value: string): Cell => ({ value, type: 'text' });
 const big = (value: number): Cell => ({ value, type: 'bigint' });
+const nullableText = (value: string | null): Cell => ({ value, type: 'text' });
 
 function unique<T>(values: T[]): T[] {
   return [...new Set(values)];
@@ -471,7 +530,7 @@ function unique<T>(values: T[]): T[] {
 function memberFacts(ctx: ServiceContext, member: MemberState): MemberFacts {
   return {
     id: member.row.id,
-    tier: member.row.tier,
+    tier: member.tier,
     attributes: JSON.parse(member.row.attributes) as Record<string, unknown>,
     createdAt: new Date(member.row.createdAt),
     birthDate: member.row.birthDateCipher === null ? null : ctx.pii.decrypt(member.row.birthDateCipher),
