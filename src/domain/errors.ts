@@ -46,6 +46,7 @@ export const problemCodes = [
   'coupon_not_active',
   'coupon_code_taken',
   'webhook_url_refused',
+  'membership_ended',
 ] as const;
 
 export type ProblemCode = (typeof problemCodes)[number];

@@ -3,6 +3,8 @@ export const apiScopes = [
   'members:read',
   'members:write',
   'events:write',
+  // Changing the programme's own settings (points policy, coupon format): the programme manager.
+  'program:write',
   'rules:read',
   'rules:write',
   'rewards:read',

@@ -49,6 +49,7 @@ export const problemStatus: Record<ProblemCode, { status: number; title: string 
   coupon_not_active: { status: 422, title: 'The coupon cannot be used' },
   coupon_code_taken: { status: 409, title: 'This coupon code exists' },
   webhook_url_refused: { status: 422, title: 'The webhook URL is refused' },
+  membership_ended: { status: 409, title: 'The membership has ended' },
 };
 
 /** The stable `type` URI of a problem: a path on this server, e.g. `/problems/insufficient-points`. */

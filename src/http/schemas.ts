@@ -53,7 +53,23 @@ export const Member = Type.Object(
     locale: Nullable(Type.String()),
     attributes: FreeObject,
     status: Type.Union([Type.Literal('active'), Type.Literal('blocked')]),
-    tier: Nullable(Type.String()),
+    tier: Nullable(Type.String({ description: 'The effective tier level: the higher of the qualified level and the level of an active paid membership' })),
+    tierProgress: Type.Optional(
+      Nullable(
+        Type.Object(
+          {
+            metric: Type.Union([Type.Literal('points_earned'), Type.Literal('spend'), Type.Literal('purchases')]),
+            current: Type.Integer({ description: 'The metric over the current window' }),
+            needed: Type.Integer({ description: 'What is still missing to reach nextTier; 0 at the top' }),
+            nextTier: Nullable(Type.String()),
+            qualifiedTier: Nullable(Type.String({ description: "The level the member's metric earned them" })),
+            reviewAt: Nullable(Type.String({ format: 'date-time', description: 'When the qualified level is reviewed' })),
+          },
+          { description: 'Progress in the programme\'s tiers; null when the programme has no tiers' },
+        ),
+      ),
+    ),
+    perks: Type.Optional(Type.Array(Type.String(), { description: "The tier level's perks and those of the member's active memberships" })),
     balance: BalanceSummary,
     lifetimeEarned: Type.Integer(),
     purchaseCount: Type.Integer(),
@@ -95,7 +111,10 @@ export const Balance = Type.Object({
 
 export const LedgerEntry = Type.Object({
   transactionId: Type.String(),
-  kind: Type.Union([Type.Literal('earn'), Type.Literal('refund'), Type.Literal('adjustment'), Type.Literal('release'), Type.Literal('expiry')]),
+  kind: Type.Union([
+    Type.Literal('earn'), Type.Literal('refund'), Type.Literal('adjustment'), Type.Literal('release'), Type.Literal('expiry'),
+    Type.Literal('redemption'), Type.Literal('redemption_cancel'),
+  ]),
   account: Type.Union([Type.Literal('member_available'), Type.Literal('member_pending')]),
   points: Type.Integer({ description: 'Positive adds to the account, negative takes from it' }),
   lotId: Nullable(Type.String()),
@@ -158,6 +177,12 @@ export const EventResult = Type.Object(
       }),
     ),
     clawback: Type.Optional(Type.Object({ points: Type.Integer(), unrecovered: Type.Integer() })),
+    tierMultiplier: Type.Optional(
+      Type.Object(
+        { tier: Type.String(), factor: Type.Number(), points: Type.Integer({ description: 'Points the multiplier added to the rules’ total' }) },
+        { description: "The member's tier multiplier, applied after the rule multipliers, rounded down" },
+      ),
+    ),
     balance: BalanceSummary,
   },
   { description: 'What the event earned and the balance after it' },
@@ -232,5 +257,12 @@ export const Program = Type.Object({
   timezone: Type.String(),
   pendingDays: Type.Integer(),
   expiryMonths: Nullable(Type.Integer()),
+  expiryWarningDays: Nullable(Type.Integer({ description: 'Days before a lot expires that points.expiring goes out; null: no warning' })),
+  coupons: Type.Object({
+    prefix: Nullable(Type.String({ description: 'What generated coupon codes start with' })),
+    length: Type.Integer({ description: 'Random characters per generated code' }),
+    validityDays: Type.Integer({ description: "Days a redemption's coupon stays valid (never beyond the reward's validUntil)" }),
+    refundExpired: Type.Boolean({ description: 'An expired, unused coupon from a redemption gives its points back' }),
+  }),
   createdAt: Type.String({ format: 'date-time' }),
 });

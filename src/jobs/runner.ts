@@ -17,6 +17,9 @@ import { releaseLease, takeLease } from '../storage/repositories/job-leases.repo
 import { expireLots, releasePendingPoints, warnExpiringPoints } from '../services/points-jobs.service.js';
 import { recordYearlyTriggers } from '../services/yearly-triggers.service.js';
 import { runWebhookJobs } from '../services/webhooks/deliver.js';
+import { reviewTiers } from '../services/tiers.service.js';
+import { applyMembershipChanges } from '../services/memberships.service.js';
+import { expireCoupons } from '../services/rewards/coupon-expiry.js';
 import { pruneWebhookHistory } from '../services/webhooks/retention.js';
 
 export interface JobDefinition {
@@ -36,6 +39,9 @@ export const jobs: readonly JobDefinition[] = [
   { name: 'expire-lots', everyMs: MINUTE, run: async (ctx) => ({ ...(await expireLots(ctx)) }) },
   { name: 'warn-expiring-points', everyMs: 15 * MINUTE, run: async (ctx) => ({ ...(await warnExpiringPoints(ctx)) }) },
   { name: 'yearly-triggers', everyMs: 15 * MINUTE, run: async (ctx) => ({ ...(await recordYearlyTriggers(ctx)) }) },
+  { name: 'apply-membership-changes', everyMs: MINUTE, run: async (ctx) => ({ memberships: await applyMembershipChanges(ctx) }) },
+  { name: 'review-tiers', everyMs: 15 * MINUTE, run: async (ctx) => ({ members: await reviewTiers(ctx) }) },
+  { name: 'expire-coupons', everyMs: MINUTE, run: async (ctx) => ({ coupons: await expireCoupons(ctx) }) },
   // Last, so messages written by the jobs above go out in the same tick.
   { name: 'webhooks', everyMs: SECOND, run: async (ctx, workerId) => ({ ...(await runWebhookJobs(ctx, workerId)) }) },
   { name: 'prune-webhook-history', everyMs: 60 * MINUTE, run: async (ctx) => ({ ...(await pruneWebhookHistory(ctx)) }) },

@@ -1,6 +1,8 @@
 /**
  * Programmes: the tenant. Creating one also creates its base earn rule (1 point per whole unit of money spent,
- * rounded down, available at once, no expiry) and a first secret API key, shown exactly once.
+ * rounded down, available at once, no expiry) and a first secret API key, shown exactly once. Its settings
+ * (name, pending days, expiry, the expiry warning, coupon format and validity) change with `updateProgram`;
+ * the changes apply to what happens next (new lots, new coupons), never to lots or coupons that exist.
  */
 import { DomainError } from '../domain/errors.js';
 import { isKnownCurrency, minorPerMajor } from '../domain/money.js';
@@ -11,6 +13,38 @@ import { insertRuleVersion } from '../storage/repositories/rules.repository.js';
 import { inTransaction } from '../storage/transaction.js';
 import { issueApiKey } from './api-keys.service.js';
 import { programView, type ProgramView } from './views.js';
+import { checkCouponPrefix, checkGeneratedLength } from '../domain/rewards/coupon-code.js';
+import { updateProgramSettings } from '../storage/repositories/program-settings.repository.js';
+import type { ProgramRow } from '../storage/schema.js';
+
+/** A programme as the API shows it: its identity and every setting. */
+export interface ProgramSettingsView extends ProgramView {
+  /** Days before a lot expires that the points.expiring warning goes out; null: no warning. */
+  expiryWarningDays: number | null;
+  coupons: {
+    /** What generated codes start with; null: nothing. */
+    prefix: string | null;
+    /** Random characters per generated code. */
+    length: number;
+    /** Days a redemption's coupon stays valid (never beyond the reward's validUntil). */
+    validityDays: number;
+    /** Whether an expired, unused coupon from a redemption gives its points back. */
+    refundExpired: boolean;
+  };
+}
+
+export function programSettingsView(row: ProgramRow): ProgramSettingsView {
+  return {
+    ...programView(row),
+    expiryWarningDays: row.expiryWarningDays,
+    coupons: {
+      prefix: row.couponPrefix,
+      length: row.couponLength,
+      validityDays: row.couponValidityDays,
+      refundExpired: row.refundExpiredCoupons === 1,
+    },
+  };
+}
 
 export interface CreateProgramInput {
   name: string;
@@ -25,7 +59,7 @@ export interface CreateProgramInput {
  * Creates a programme with its base earn rule and a secret API key with every scope.
  * @throws DomainError validation_failed, unknown_currency
  */
-export async function createProgram(ctx: ServiceContext, input: CreateProgramInput): Promise<{ program: ProgramView; apiKey: string }> {
+export async function createProgram(ctx: ServiceContext, input: CreateProgramInput): Promise<{ program: ProgramSettingsView; apiKey: string }> {
   const name = input.name.trim();
   if (name.length === 0 || name.length > 200) throw DomainError.field('validation_failed', '/name', 'A programme needs a name of 1 to 200 characters.');
   const currency = (input.currency ?? 'EUR').toUpperCase();
@@ -76,17 +110,75 @@ export async function createProgram(ctx: ServiceContext, input: CreateProgramInp
     const apiKey = await issueApiKey(ctx, trx, id, 'default', ['*']);
     const program = await findProgram(trx, id);
     if (!program) throw new Error('programme vanished inside its own transaction');
-    return { program: programView(program), apiKey };
+    return { program: programSettingsView(program), apiKey };
   });
 }
 
-export async function listPrograms(ctx: ServiceContext): Promise<ProgramView[]> {
-  return (await listProgramRows(ctx.storage.db)).map(programView);
+export async function listPrograms(ctx: ServiceContext): Promise<ProgramSettingsView[]> {
+  return (await listProgramRows(ctx.storage.db)).map(programSettingsView);
 }
 
 /** @throws DomainError program_not_found */
-export async function getProgram(ctx: ServiceContext, programId: string): Promise<ProgramView> {
+export async function getProgram(ctx: ServiceContext, programId: string): Promise<ProgramSettingsView> {
   const row = await findProgram(ctx.storage.db, programId);
   if (!row) throw new DomainError('program_not_found', `No programme ${programId}.`);
-  return programView(row);
+  return programSettingsView(row);
+}
+
+export interface UpdateProgramInput {
+  name?: string;
+  pendingDays?: number;
+  expiryMonths?: number | null;
+  expiryWarningDays?: number | null;
+  coupons?: { prefix?: string | null; length?: number; validityDays?: number; refundExpired?: boolean };
+}
+
+/**
+ * Changes some of the programme's settings; they apply to lots and coupons made from now on.
+ * @throws DomainError program_not_found, validation_failed
+ */
+export async function updateProgram(ctx: ServiceContext, programId: string, input: UpdateProgramInput): Promise<ProgramSettingsView> {
+  const changes: Parameters<typeof updateProgramSettings>[2] = {};
+  if (input.name !== undefined) {
+    const name = input.name.trim();
+    if (name.length === 0 || name.length > 200) throw DomainError.field('validation_failed', '/name', 'A programme needs a name of 1 to 200 characters.');
+    changes.name = name;
+  }
+  if (input.pendingDays !== undefined) {
+    if (!Number.isInteger(input.pendingDays) || input.pendingDays < 0 || input.pendingDays > 365) {
+      throw DomainError.field('validation_failed', '/pendingDays', 'pendingDays is a whole number of days from 0 to 365.');
+    }
+    changes.pendingDays = input.pendingDays;
+  }
+  if (input.expiryMonths !== undefined) {
+    const months = input.expiryMonths;
+    if (months !== null && (!Number.isInteger(months) || months < 1 || months > 120)) {
+      throw DomainError.field('validation_failed', '/expiryMonths', 'expiryMonths is a whole number from 1 to 120, or null for no expiry.');
+    }
+    changes.expiryMonths = months;
+  }
+  if (input.expiryWarningDays !== undefined) {
+    const days = input.expiryWarningDays;
+    if (days !== null && (!Number.isInteger(days) || days < 1 || days > 365)) {
+      throw DomainError.field('validation_failed', '/expiryWarningDays', 'expiryWarningDays is a whole number from 1 to 365, or null for no warning.');
+    }
+    changes.expiryWarningDays = days;
+  }
+  const coupons = input.coupons ?? {};
+  if (coupons.prefix !== undefined) changes.couponPrefix = checkCouponPrefix(coupons.prefix, '/coupons/prefix');
+  if (coupons.length !== undefined) changes.couponLength = checkGeneratedLength(coupons.length, '/coupons/length');
+  if (coupons.validityDays !== undefined) {
+    if (!Number.isInteger(coupons.validityDays) || coupons.validityDays < 1 || coupons.validityDays > 3650) {
+      throw DomainError.field('validation_failed', '/coupons/validityDays', 'validityDays is a whole number of days from 1 to 3650.');
+    }
+    changes.couponValidityDays = coupons.validityDays;
+  }
+  if (coupons.refundExpired !== undefined) changes.refundExpiredCoupons = coupons.refundExpired ? 1 : 0;
+  return inTransaction(ctx.storage, async (trx) => {
+    if (!(await findProgram(trx, programId))) throw new DomainError('program_not_found', `No programme ${programId}.`);
+    await updateProgramSettings(trx, programId, { ...changes, updatedAt: ctx.clock.now() });
+    const row = await findProgram(trx, programId);
+    if (!row) throw new Error('programme vanished inside its own transaction');
+    return programSettingsView(row);
+  });
 }

@@ -84,5 +84,41 @@ export async function verifyLedger(storage: Storage, programId?: string): Promis
           and not exists (select 1 from lots l where l.program_id = e.program_id and l.id = e.lot_id and l.member_id = e.member_id)`,
     (r) => `entry ${String(r.transaction_id)}#${String(r.line)} names no lot of its member`,
   );
+  // Rewards: a redemption's points are on the ledger (spent to `redeemed`, and given back exactly once when it
+  // ended), its coupon's state agrees with it, and a reward counts the redemptions that stand.
+  await run(
+    "a redemption's points are on the ledger, and given back once if it ended",
+    sql`select r.program_id, r.id, r.points, r.status, coalesce(s.amount, 0) as spent, coalesce(b.amount, 0) as returned
+        from redemptions r
+        left join (select program_id, transaction_id, sum(amount) as amount from ledger_entries where account = 'redeemed'
+                   group by program_id, transaction_id) s on s.program_id = r.program_id and s.transaction_id = r.transaction_id
+        left join (select program_id, transaction_id, sum(amount) as amount from ledger_entries where account = 'redeemed'
+                   group by program_id, transaction_id) b on b.program_id = r.program_id and b.transaction_id = r.return_transaction_id
+        where ${scoped('r')}
+          and (coalesce(s.amount, 0) <> r.points
+            or (r.status = 'completed' and r.return_transaction_id is not null)
+            or (r.status <> 'completed' and coalesce(b.amount, 0) <> -r.points))`,
+    (r) => `redemption ${String(r.id)} (${String(r.status)}) of ${String(r.points)} points: ledger spent ${String(r.spent)}, returned ${String(-Number(r.returned))}`,
+  );
+  await run(
+    "a redemption's coupon agrees with it",
+    sql`select r.program_id, r.id, r.status, c.status as coupon_status from redemptions r
+        left join coupons c on c.program_id = r.program_id and c.code = r.coupon_code
+        where ${scoped('r')}
+          and (c.code is null or c.redemption_id <> r.id
+            or (r.status = 'cancelled' and c.status <> 'cancelled')
+            or (r.status = 'refunded' and c.status <> 'expired')
+            or (r.status = 'completed' and c.status = 'cancelled'))`,
+    (r) => `redemption ${String(r.id)} is ${String(r.status)} but its coupon is ${String(r.coupon_status ?? 'missing')}`,
+  );
+  await run(
+    'a reward counts the redemptions that stand',
+    sql`select w.program_id, w.id, w.redeemed_count, count(r.id) as standing from rewards w
+        left join redemptions r on r.program_id = w.program_id and r.reward_id = w.id and r.status = 'completed'
+        where ${scoped('w')}
+        group by w.program_id, w.id, w.redeemed_count
+        having w.redeemed_count <> count(r.id)`,
+    (r) => `reward ${String(r.id)} shows ${String(r.redeemed_count)} redemptions, ${String(r.standing)} stand`,
+  );
   return violations;
 }

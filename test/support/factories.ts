@@ -6,6 +6,8 @@ import { adjustPoints } from '../../src/services/adjustments.service.js';
 import { recordEvent, type RecordEventInput } from '../../src/services/events.service.js';
 import { enrolMember } from '../../src/services/members.service.js';
 import { createProgram, type CreateProgramInput } from '../../src/services/programs.service.js';
+import { putTierConfiguration } from '../../src/services/tiers.service.js';
+import type { TierConfigurationInput } from '../../src/domain/tiers/tier.js';
 
 let sequence = 0;
 const nextId = (prefix: string) => `${prefix}-${++sequence}`;
@@ -33,3 +35,27 @@ export async function givenPurchase(ctx: ServiceContext, programId: string, memb
 }
 
 export const uniqueId = nextId;
+
+/** A reward made through the rewards service: by default a €5 discount for 100 points, unlimited stock. */
+export async function givenReward(
+  ctx: ServiceContext,
+  programId: string,
+  input: Partial<import('../../src/services/rewards/rewards.service.js').RewardInput> = {},
+) {
+  const { createReward } = await import('../../src/services/rewards/rewards.service.js');
+  return createReward(ctx, programId, { name: `reward ${nextId('rwd')}`, pointsCost: 100, kind: 'discount_fixed', value: 500, ...input });
+}
+
+/** Configures the programme's tiers through the service (defaults: spend over 12 rolling months, Bronze/Silver/Gold). */
+export async function givenTiers(ctx: ServiceContext, programId: string, input: Partial<TierConfigurationInput> = {}) {
+  return putTierConfiguration(ctx, programId, {
+    metric: 'spend',
+    window: { type: 'rolling', months: 12 },
+    levels: [
+      { name: 'Bronze', threshold: 0 },
+      { name: 'Silver', threshold: 10_000, multiplier: 1.25, perks: ['free shipping'] },
+      { name: 'Gold', threshold: 50_000, multiplier: 1.5, perks: ['free shipping', 'lounge access'] },
+    ],
+    ...input,
+  });
+}

@@ -163,3 +163,34 @@ export function refundClawbackPoints(order: {
   const already = order.pointsClawedBack + order.pointsUnrecovered;
   return Math.max(0, target - already);
 }
+
+/** Redemption: the reward's cost leaves the member's available lots (from `allocateSpend`) for `redeemed`. */
+export function redemptionPosting(memberId: string, takes: readonly LotTake[]): Posting {
+  invariant(takes.every((take) => !take.pending), 'a redemption spends available points only');
+  return takePosting('redemption', memberId, takes, 'redeemed');
+}
+
+/** A lot a redemption took points from, as the redemption records it so a cancel can give them back. */
+export interface TakenLot {
+  lotId: string;
+  points: number;
+  expiresAt: number | null;
+}
+
+/**
+ * Cancelling a redemption: `redeemed` pays the points back into new available lots, one per lot the redemption
+ * took from (`returnLotIds[i]` is the new lot for `taken[i]`), so each keeps its original lot's expiry.
+ */
+export function redemptionCancelPosting(memberId: string, taken: readonly TakenLot[], returnLotIds: readonly string[]): Posting {
+  invariant(taken.length === returnLotIds.length && taken.length > 0, 'one new lot per lot taken');
+  const entries: Entry[] = [];
+  let total = 0;
+  taken.forEach((take, i) => {
+    entries.push(entry('member_available', take.points, { memberId, lotId: returnLotIds[i] ?? null }));
+    total += take.points;
+  });
+  entries.unshift(entry('redeemed', -total));
+  const posting: Posting = { kind: 'redemption_cancel', entries };
+  assertBalanced(posting);
+  return posting;
+}

@@ -12,7 +12,7 @@ export type Account = MemberAccount | ProgramAccount;
 
 export const memberAccounts: readonly MemberAccount[] = ['member_available', 'member_pending'];
 
-export type LedgerTransactionKind = 'earn' | 'refund' | 'adjustment' | 'release' | 'expiry';
+export type LedgerTransactionKind = 'earn' | 'refund' | 'adjustment' | 'release' | 'expiry' | 'redemption' | 'redemption_cancel';
 
 export interface Entry {
   account: Account;
