@@ -7,13 +7,11 @@ import { DomainError } from '../domain/errors.js';
 import { allocateSpend, earnPosting, takePosting } from '../domain/ledger/lots.js';
 import { addMonths } from '../domain/periods.js';
 import type { ServiceContext } from '../context.js';
-import { findIdempotencyRecord, insertIdempotencyRecord } from '../storage/repositories/idempotency.repository.js';
 import { insertLot, listOpenLots, writeMemberPosting } from '../storage/repositories/ledger.repository.js';
 import { lockMember } from '../storage/repositories/members.repository.js';
 import { findProgram } from '../storage/repositories/programs.repository.js';
 import { enqueueOutbox } from '../storage/outbox.js';
-import { inTransaction, isUniqueViolation } from '../storage/transaction.js';
-import { requestHash } from './request-hash.js';
+import { runIdempotent } from './idempotency.js';
 import { iso } from './views.js';
 
 export interface AdjustPointsInput {
@@ -54,74 +52,44 @@ export async function adjustPoints(
   }
   const reason = input.reason.trim();
   if (reason.length === 0) throw DomainError.field('validation_failed', '/reason', 'An adjustment needs a reason.');
-  const scope = `adjustment:${memberId}`;
-  const hash = requestHash({ scope, points: input.points, reason });
-
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await inTransaction(ctx.storage, async (trx) => {
-        if (idempotencyKey !== undefined) {
-          const seen = await findIdempotencyRecord(trx, programId, idempotencyKey);
-          if (seen) {
-            if (seen.requestHash !== hash) {
-              throw new DomainError('idempotency_key_reused_with_different_body', `Idempotency-Key ${idempotencyKey} was used for a different request.`);
-            }
-            return { replayed: true, adjustment: JSON.parse(seen.response) as AdjustmentView };
-          }
-        }
-        const member = await lockMember(trx, ctx.storage, programId, { memberId });
-        if (!member) throw new DomainError('member_not_found', `No member ${memberId} in this programme.`);
-        const program = await findProgram(trx, programId);
-        if (!program) throw new DomainError('program_not_found', `No programme ${programId}.`);
-        const now = ctx.clock.now();
-        const transactionId = ctx.ids.next('ltx');
-        const meta = { id: transactionId, memberId, reason, eventId: null, createdAt: now };
-        let delta: { available: number; pending: number };
-        if (input.points > 0) {
-          const lotId = ctx.ids.next('lot');
-          await insertLot(trx, {
-            programId,
-            id: lotId,
-            memberId,
-            transactionId,
-            amount: input.points,
-            remaining: input.points,
-            availableAt: now,
-            releasedAt: now,
-            expiresAt: program.expiryMonths === null ? null : addMonths(new Date(now), program.expiryMonths, program.timezone).getTime(),
-            createdAt: now,
-          });
-          delta = await writeMemberPosting(trx, programId, earnPosting(memberId, lotId, [{ ruleId: null, ruleVersion: null, points: input.points }], false), meta);
-        } else {
-          const takes = allocateSpend(await listOpenLots(trx, programId, memberId), -input.points);
-          delta = await writeMemberPosting(trx, programId, takePosting('adjustment', memberId, takes, 'issuance'), meta, { takes });
-        }
-        const adjustment: AdjustmentView = {
-          transactionId,
-          memberId,
-          points: input.points,
-          reason,
-          createdAt: iso(now),
-          balance: { available: member.available + delta.available, pending: member.pending + delta.pending },
-        };
-        await enqueueOutbox(trx, ctx.ids, programId, [{ type: 'points.adjusted', memberId, data: { ...adjustment } }], now);
-        if (idempotencyKey !== undefined) {
-          await insertIdempotencyRecord(trx, {
-            programId,
-            key: idempotencyKey,
-            scope,
-            requestHash: hash,
-            statusCode: 201,
-            response: JSON.stringify(adjustment),
-            createdAt: now,
-          });
-        }
-        return { replayed: false, adjustment };
+  const request = { key: idempotencyKey, scope: `adjustment:${memberId}`, body: { points: input.points, reason } };
+  const { replayed, value: adjustment } = await runIdempotent(ctx, programId, request, async (trx, now) => {
+    const member = await lockMember(trx, ctx.storage, programId, { memberId });
+    if (!member) throw new DomainError('member_not_found', `No member ${memberId} in this programme.`);
+    const program = await findProgram(trx, programId);
+    if (!program) throw new DomainError('program_not_found', `No programme ${programId}.`);
+    const transactionId = ctx.ids.next('ltx');
+    const meta = { id: transactionId, memberId, reason, eventId: null, createdAt: now };
+    let delta: { available: number; pending: number };
+    if (input.points > 0) {
+      const lotId = ctx.ids.next('lot');
+      await insertLot(trx, {
+        programId,
+        id: lotId,
+        memberId,
+        transactionId,
+        amount: input.points,
+        remaining: input.points,
+        availableAt: now,
+        releasedAt: now,
+        expiresAt: program.expiryMonths === null ? null : addMonths(new Date(now), program.expiryMonths, program.timezone).getTime(),
+        createdAt: now,
       });
-    } catch (error) {
-      // A concurrent first use of the same Idempotency-Key: run again to replay its committed result.
-      if (attempt < 3 && idempotencyKey !== undefined && isUniqueViolation(error)) continue;
-      throw error;
+      delta = await writeMemberPosting(trx, programId, earnPosting(memberId, lotId, [{ ruleId: null, ruleVersion: null, points: input.points }], false), meta);
+    } else {
+      const takes = allocateSpend(await listOpenLots(trx, programId, memberId), -input.points);
+      delta = await writeMemberPosting(trx, programId, takePosting('adjustment', memberId, takes, 'issuance'), meta, { takes });
     }
-  }
+    const adjustment: AdjustmentView = {
+      transactionId,
+      memberId,
+      points: input.points,
+      reason,
+      createdAt: iso(now),
+      balance: { available: member.available + delta.available, pending: member.pending + delta.pending },
+    };
+    await enqueueOutbox(trx, ctx.ids, programId, [{ type: 'points.adjusted', memberId, data: { ...adjustment } }], now);
+    return adjustment;
+  });
+  return { replayed, adjustment };
 }

@@ -14,7 +14,6 @@ import { DomainError } from '../domain/errors.js';
 import { rankOf } from '../domain/tiers/tier.js';
 import type { ServiceContext } from '../context.js';
 import { enqueueOutbox, type OutboxMessage } from '../storage/outbox.js';
-import { findIdempotencyRecord, insertIdempotencyRecord } from '../storage/repositories/idempotency.repository.js';
 import { findMember, lockMember, lockMembers } from '../storage/repositories/members.repository.js';
 import {
   claimMembersWithDueMemberships,
@@ -29,10 +28,10 @@ import {
 } from '../storage/repositories/memberships.repository.js';
 import { findTierConfig } from '../storage/repositories/tiers.repository.js';
 import type { MembershipsTable } from '../storage/tiers.schema.js';
-import { inTransaction, isUniqueViolation, type Trx } from '../storage/transaction.js';
+import { inTransaction, type Trx } from '../storage/transaction.js';
 import type { Selectable } from 'kysely';
 import { decodeCursor, encodeCursor, isIdCursor } from './cursor.js';
-import { requestHash } from './request-hash.js';
+import { runIdempotent } from './idempotency.js';
 import { syncMembershipTier } from './tiers/membership-tier.js';
 import type { TierChangeReason } from './tiers/tier-changes.js';
 import { membershipPlanView, membershipView, type MembershipPlanView, type MembershipView, type Page } from './views.js';
@@ -125,79 +124,54 @@ export async function recordMembership(
   const startsAt = parseInstant(input.startsAt, '/startsAt');
   const endsAt = parseInstant(input.endsAt, '/endsAt');
   if (endsAt <= startsAt) throw DomainError.field('validation_failed', '/endsAt', 'endsAt is after startsAt.');
-  const scope = 'membership';
-  const hash = requestHash({ scope, memberId: input.memberId, planId: input.planId, startsAt, endsAt });
+  const request = { key: idempotencyKey, scope: 'membership', body: { memberId: input.memberId, planId: input.planId, startsAt, endsAt } };
+  const { replayed, value } = await runIdempotent(
+    ctx,
+    programId,
+    request,
+    async (trx, now) => {
+      const member = await lockMember(trx, ctx.storage, programId, { memberId: input.memberId });
+      if (!member) throw DomainError.field('member_not_found', '/memberId', `No member ${input.memberId} in this programme.`);
+      const plan = await findMembershipPlan(trx, programId, input.planId);
+      if (!plan) throw DomainError.field('membership_plan_not_found', '/planId', `No membership plan ${input.planId} in this programme.`);
+      if (member.status !== 'active') throw new DomainError('member_blocked', `Member ${member.id} is blocked; unblock them before giving them a membership.`);
+      if (endsAt <= now) throw DomainError.field('validation_failed', '/endsAt', 'endsAt lies in the past; a membership that has already ended grants nothing.');
 
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await inTransaction(ctx.storage, async (trx) => {
-        if (idempotencyKey !== undefined) {
-          const seen = await findIdempotencyRecord(trx, programId, idempotencyKey);
-          if (seen) {
-            if (seen.requestHash !== hash) {
-              throw new DomainError('idempotency_key_reused_with_different_body', `Idempotency-Key ${idempotencyKey} was used for a different request.`);
-            }
-            return { ...(JSON.parse(seen.response) as Omit<MembershipOutcome, 'replayed'>), replayed: true };
-          }
+      const overlapping = (await listOpenMembershipsOfMember(trx, programId, member.id)).find(
+        (m) => m.planId === plan.id && m.startsAt <= endsAt && startsAt <= m.endsAt,
+      );
+      const messages: OutboxMessage[] = [];
+      let row: Selectable<MembershipsTable>;
+      let reason: TierChangeReason | null = null;
+      if (overlapping) {
+        const { planTier: _tier, planPerks: _perks, ...existing } = overlapping;
+        const newStartsAt = existing.status === 'scheduled' ? Math.min(existing.startsAt, startsAt) : existing.startsAt;
+        const starts = existing.status === 'scheduled' && newStartsAt <= now;
+        row = { ...existing, startsAt: newStartsAt, endsAt: Math.max(existing.endsAt, endsAt), status: starts ? 'active' : existing.status, updatedAt: now };
+        await updateMembership(trx, programId, row.id, { startsAt: row.startsAt, endsAt: row.endsAt, status: row.status, updatedAt: now });
+        if (row.endsAt !== existing.endsAt || row.startsAt !== existing.startsAt) {
+          messages.push(membershipMessage('membership.renewed', row, { previousEndsAt: new Date(existing.endsAt).toISOString() }));
         }
-        const member = await lockMember(trx, ctx.storage, programId, { memberId: input.memberId });
-        if (!member) throw DomainError.field('member_not_found', '/memberId', `No member ${input.memberId} in this programme.`);
-        const plan = await findMembershipPlan(trx, programId, input.planId);
-        if (!plan) throw DomainError.field('membership_plan_not_found', '/planId', `No membership plan ${input.planId} in this programme.`);
-        if (member.status !== 'active') throw new DomainError('member_blocked', `Member ${member.id} is blocked; unblock them before giving them a membership.`);
-        const now = ctx.clock.now();
-        if (endsAt <= now) throw DomainError.field('validation_failed', '/endsAt', 'endsAt lies in the past; a membership that has already ended grants nothing.');
-
-        const overlapping = (await listOpenMembershipsOfMember(trx, programId, member.id)).find(
-          (m) => m.planId === plan.id && m.startsAt <= endsAt && startsAt <= m.endsAt,
-        );
-        const messages: OutboxMessage[] = [];
-        let row: Selectable<MembershipsTable>;
-        let reason: TierChangeReason | null = null;
-        if (overlapping) {
-          const { planTier: _tier, planPerks: _perks, ...existing } = overlapping;
-          const newStartsAt = existing.status === 'scheduled' ? Math.min(existing.startsAt, startsAt) : existing.startsAt;
-          const starts = existing.status === 'scheduled' && newStartsAt <= now;
-          row = { ...existing, startsAt: newStartsAt, endsAt: Math.max(existing.endsAt, endsAt), status: starts ? 'active' : existing.status, updatedAt: now };
-          await updateMembership(trx, programId, row.id, { startsAt: row.startsAt, endsAt: row.endsAt, status: row.status, updatedAt: now });
-          if (row.endsAt !== existing.endsAt || row.startsAt !== existing.startsAt) {
-            messages.push(membershipMessage('membership.renewed', row, { previousEndsAt: new Date(existing.endsAt).toISOString() }));
-          }
-          if (starts) {
-            messages.push(membershipMessage('membership.started', row));
-            reason = 'membership_started';
-          }
-        } else {
-          const status = startsAt <= now ? 'active' : 'scheduled';
-          row = { programId, id: ctx.ids.next('mbs'), memberId: member.id, planId: plan.id, status, startsAt, endsAt, createdAt: now, updatedAt: now };
-          await insertMembership(trx, row);
-          if (status === 'active') {
-            messages.push(membershipMessage('membership.started', row));
-            reason = 'membership_started';
-          }
+        if (starts) {
+          messages.push(membershipMessage('membership.started', row));
+          reason = 'membership_started';
         }
-        await enqueueOutbox(trx, ctx.ids, programId, messages, now);
-        if (reason) await syncMembershipTier(ctx, trx, programId, member, { reason, membershipId: row.id }, now);
-        const outcome = { created: !overlapping, membership: membershipView(row) };
-        if (idempotencyKey !== undefined) {
-          await insertIdempotencyRecord(trx, {
-            programId,
-            key: idempotencyKey,
-            scope,
-            requestHash: hash,
-            statusCode: overlapping ? 200 : 201,
-            response: JSON.stringify(outcome),
-            createdAt: now,
-          });
+      } else {
+        const status = startsAt <= now ? 'active' : 'scheduled';
+        row = { programId, id: ctx.ids.next('mbs'), memberId: member.id, planId: plan.id, status, startsAt, endsAt, createdAt: now, updatedAt: now };
+        await insertMembership(trx, row);
+        if (status === 'active') {
+          messages.push(membershipMessage('membership.started', row));
+          reason = 'membership_started';
         }
-        return { ...outcome, replayed: false };
-      });
-    } catch (error) {
-      // A concurrent first use of the same Idempotency-Key: run again to replay its committed result.
-      if (attempt < 3 && idempotencyKey !== undefined && isUniqueViolation(error)) continue;
-      throw error;
-    }
-  }
+      }
+      await enqueueOutbox(trx, ctx.ids, programId, messages, now);
+      if (reason) await syncMembershipTier(ctx, trx, programId, member, { reason, membershipId: row.id }, now);
+      return { created: !overlapping, membership: membershipView(row) };
+    },
+    (outcome) => (outcome.created ? 201 : 200),
+  );
+  return { ...value, replayed };
 }
 
 /**

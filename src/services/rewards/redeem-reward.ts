@@ -16,7 +16,6 @@ import { allocateSpend, redemptionPosting, type TakenLot } from '../../domain/le
 import { checkRedeemable } from '../../domain/rewards/eligibility.js';
 import type { ServiceContext } from '../../context.js';
 import { cancelCoupon, findCoupon, insertCoupons } from '../../storage/repositories/coupons.repository.js';
-import { findIdempotencyRecord, insertIdempotencyRecord } from '../../storage/repositories/idempotency.repository.js';
 import { listOpenLots, writeMemberPosting } from '../../storage/repositories/ledger.repository.js';
 import { findMember, lockMember } from '../../storage/repositories/members.repository.js';
 import { findProgram } from '../../storage/repositories/programs.repository.js';
@@ -31,9 +30,9 @@ import {
   takeRewardStock,
 } from '../../storage/repositories/rewards.repository.js';
 import { enqueueOutbox } from '../../storage/outbox.js';
-import { inTransaction, isUniqueViolation, type Trx } from '../../storage/transaction.js';
+import { inTransaction, type Trx } from '../../storage/transaction.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { requestHash } from '../request-hash.js';
+import { runIdempotent } from '../idempotency.js';
 import { iso, type Page } from '../views.js';
 import { redemptionView, type RedemptionRow, type RedemptionView } from './reward-views.js';
 import { couponExpiresAt, freshCouponCodes, returnRedemptionPoints } from './redemption-steps.js';
@@ -56,127 +55,99 @@ export async function redeemReward(
   input: { rewardId: string },
   idempotencyKey?: string,
 ): Promise<RedemptionOutcome> {
-  const scope = `redemption:${memberId}`;
-  const hash = requestHash({ scope, rewardId: input.rewardId });
-  for (let attempt = 1; ; attempt++) {
+  const request = { key: idempotencyKey, scope: `redemption:${memberId}`, body: { rewardId: input.rewardId } };
+  // A unique-key clash also comes from the rare coupon code drawn by two redemptions at once: runIdempotent runs
+  // the transaction again, which draws another.
+  const { replayed, value: redemption } = await runIdempotent(ctx, programId, request, async (trx, now) => {
+    const member = await lockMember(trx, ctx.storage, programId, { memberId });
+    if (!member) throw new DomainError('member_not_found', `No member ${memberId} in this programme.`);
+    const reward = await lockReward(trx, ctx.storage, programId, input.rewardId);
+    if (!reward) throw DomainError.field('reward_not_found', '/rewardId', `No reward ${input.rewardId} in this programme.`);
+    const program = await findProgram(trx, programId);
+    if (!program) throw new DomainError('program_not_found', `No programme ${programId}.`);
+
+    const verdict = checkRedeemable({
+      member,
+      reward: {
+        active: reward.active === 1,
+        validFrom: reward.validFrom,
+        validUntil: reward.validUntil,
+        tiers: reward.tiers === null ? null : (JSON.parse(reward.tiers) as string[]),
+        limits: reward.limits === null ? null : JSON.parse(reward.limits),
+        stock: reward.stock,
+        pointsCost: reward.pointsCost,
+      },
+      earlierRedemptionsAt: await listCountingRedemptionTimes(trx, programId, memberId, reward.id),
+      now,
+      timezone: program.timezone,
+    });
+    if (!verdict.ok) throw new DomainError(verdict.code, verdict.detail);
+    // The SQL guard under the domain's check: a decrement that only happens while stock is left.
+    if (!(await takeRewardStock(trx, programId, reward.id, now))) throw new DomainError('reward_out_of_stock', 'The reward is out of stock.');
+
+    const lots = await listOpenLots(trx, programId, memberId);
+    let takes;
     try {
-      return await inTransaction(ctx.storage, async (trx) => {
-        if (idempotencyKey !== undefined) {
-          const seen = await findIdempotencyRecord(trx, programId, idempotencyKey);
-          if (seen) {
-            if (seen.requestHash !== hash) {
-              throw new DomainError('idempotency_key_reused_with_different_body', `Idempotency-Key ${idempotencyKey} was used for a different request.`);
-            }
-            return { replayed: true, redemption: JSON.parse(seen.response) as RedemptionView };
-          }
-        }
-        const member = await lockMember(trx, ctx.storage, programId, { memberId });
-        if (!member) throw new DomainError('member_not_found', `No member ${memberId} in this programme.`);
-        const reward = await lockReward(trx, ctx.storage, programId, input.rewardId);
-        if (!reward) throw DomainError.field('reward_not_found', '/rewardId', `No reward ${input.rewardId} in this programme.`);
-        const program = await findProgram(trx, programId);
-        if (!program) throw new DomainError('program_not_found', `No programme ${programId}.`);
-        const now = ctx.clock.now();
-
-        const verdict = checkRedeemable({
-          member,
-          reward: {
-            active: reward.active === 1,
-            validFrom: reward.validFrom,
-            validUntil: reward.validUntil,
-            tiers: reward.tiers === null ? null : (JSON.parse(reward.tiers) as string[]),
-            limits: reward.limits === null ? null : JSON.parse(reward.limits),
-            stock: reward.stock,
-            pointsCost: reward.pointsCost,
-          },
-          earlierRedemptionsAt: await listCountingRedemptionTimes(trx, programId, memberId, reward.id),
-          now,
-          timezone: program.timezone,
-        });
-        if (!verdict.ok) throw new DomainError(verdict.code, verdict.detail);
-        // The SQL guard under the domain's check: a decrement that only happens while stock is left.
-        if (!(await takeRewardStock(trx, programId, reward.id, now))) throw new DomainError('reward_out_of_stock', 'The reward is out of stock.');
-
-        const lots = await listOpenLots(trx, programId, memberId);
-        let takes;
-        try {
-          takes = allocateSpend(lots, reward.pointsCost);
-        } catch (error) {
-          // The points are the member's, not a field of this request: the problem names no pointer.
-          if (error instanceof DomainError && error.code === 'insufficient_points') throw new DomainError('insufficient_points', error.detail);
-          throw error;
-        }
-        const expiryOf = new Map(lots.map((lot) => [lot.id, lot.expiresAt]));
-        const taken: TakenLot[] = takes.map((take) => ({ lotId: take.lotId, points: take.points, expiresAt: expiryOf.get(take.lotId) ?? null }));
-        const id = ctx.ids.next('rdm');
-        const transactionId = ctx.ids.next('ltx');
-        const delta = await writeMemberPosting(
-          trx,
-          programId,
-          redemptionPosting(memberId, takes),
-          { id: transactionId, memberId, reason: `redeemed ${reward.id}`, eventId: null, createdAt: now },
-          { takes },
-        );
-        const [code] = await freshCouponCodes(trx, program, 1);
-        const redemptionRow: RedemptionRow = {
-          programId,
-          id,
-          memberId,
-          rewardId: reward.id,
-          points: reward.pointsCost,
-          status: 'completed',
-          couponCode: code as string,
-          transactionId,
-          returnTransactionId: null,
-          takenLots: JSON.stringify(taken),
-          createdAt: now,
-          endedAt: null,
-        };
-        await insertRedemption(trx, redemptionRow);
-        await insertCoupons(trx, [{
-          programId,
-          code: code as string,
-          rewardId: reward.id,
-          redemptionId: id,
-          memberId,
-          batchId: null,
-          campaign: null,
-          status: 'active',
-          expiresAt: couponExpiresAt(program, reward.validUntil, now),
-          usedAt: null,
-          orderId: null,
-          endedAt: null,
-          createdAt: now,
-        }]);
-        const rewardAfter = await findReward(trx, programId, reward.id);
-        const coupon = await findCoupon(trx, programId, code as string);
-        if (!rewardAfter || !coupon) throw new Error('redemption rows vanished inside their own transaction');
-        const balance = { available: member.available + delta.available, pending: member.pending + delta.pending };
-        const redemption: RedemptionView = { ...redemptionView(redemptionRow, rewardAfter, coupon), balance };
-        await enqueueOutbox(trx, ctx.ids, programId, [
-          { type: 'reward.redeemed', memberId, data: { ...redemption } },
-          { type: 'points.spent', memberId, data: { memberId, points: reward.pointsCost, transactionId, redemptionId: id, rewardId: reward.id, balance, createdAt: iso(now) } },
-        ], now);
-        if (idempotencyKey !== undefined) {
-          await insertIdempotencyRecord(trx, {
-            programId,
-            key: idempotencyKey,
-            scope,
-            requestHash: hash,
-            statusCode: 201,
-            response: JSON.stringify(redemption),
-            createdAt: now,
-          });
-        }
-        return { replayed: false, redemption };
-      });
+      takes = allocateSpend(lots, reward.pointsCost);
     } catch (error) {
-      // A concurrent first use of the same Idempotency-Key (run again to replay its result), or the rare coupon
-      // code drawn by two redemptions at once (run again to draw another).
-      if (attempt < 3 && isUniqueViolation(error)) continue;
+      // The points are the member's, not a field of this request: the problem names no pointer.
+      if (error instanceof DomainError && error.code === 'insufficient_points') throw new DomainError('insufficient_points', error.detail);
       throw error;
     }
-  }
+    const expiryOf = new Map(lots.map((lot) => [lot.id, lot.expiresAt]));
+    const taken: TakenLot[] = takes.map((take) => ({ lotId: take.lotId, points: take.points, expiresAt: expiryOf.get(take.lotId) ?? null }));
+    const id = ctx.ids.next('rdm');
+    const transactionId = ctx.ids.next('ltx');
+    const delta = await writeMemberPosting(
+      trx,
+      programId,
+      redemptionPosting(memberId, takes),
+      { id: transactionId, memberId, reason: `redeemed ${reward.id}`, eventId: null, createdAt: now },
+      { takes },
+    );
+    const [code] = await freshCouponCodes(trx, program, 1);
+    const redemptionRow: RedemptionRow = {
+      programId,
+      id,
+      memberId,
+      rewardId: reward.id,
+      points: reward.pointsCost,
+      status: 'completed',
+      couponCode: code as string,
+      transactionId,
+      returnTransactionId: null,
+      takenLots: JSON.stringify(taken),
+      createdAt: now,
+      endedAt: null,
+    };
+    await insertRedemption(trx, redemptionRow);
+    await insertCoupons(trx, [{
+      programId,
+      code: code as string,
+      rewardId: reward.id,
+      redemptionId: id,
+      memberId,
+      batchId: null,
+      campaign: null,
+      status: 'active',
+      expiresAt: couponExpiresAt(program, reward.validUntil, now),
+      usedAt: null,
+      orderId: null,
+      endedAt: null,
+      createdAt: now,
+    }]);
+    const rewardAfter = await findReward(trx, programId, reward.id);
+    const coupon = await findCoupon(trx, programId, code as string);
+    if (!rewardAfter || !coupon) throw new Error('redemption rows vanished inside their own transaction');
+    const balance = { available: member.available + delta.available, pending: member.pending + delta.pending };
+    const redemption: RedemptionView = { ...redemptionView(redemptionRow, rewardAfter, coupon), balance };
+    await enqueueOutbox(trx, ctx.ids, programId, [
+      { type: 'reward.redeemed', memberId, data: { ...redemption } },
+      { type: 'points.spent', memberId, data: { memberId, points: reward.pointsCost, transactionId, redemptionId: id, rewardId: reward.id, balance, createdAt: iso(now) } },
+    ], now);
+    return redemption;
+  });
+  return { replayed, redemption };
 }
 
 /**
