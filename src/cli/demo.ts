@@ -1,6 +1,7 @@
 /**
  * The demo programme: a coffee bar with a year of simulated members and events, so that a fresh install has
- * something to look at. Everything goes through the services, exactly as a shop's integration would.
+ * something to look at: rules, tiers, a rewards catalogue with redemptions, a paid membership plan. Everything
+ * goes through the services, exactly as a shop's integration would.
  * Deterministic (seeded), so two installs show the same programme shape.
  */
 import type { ServiceContext } from '../context.js';
@@ -8,6 +9,11 @@ import { recordEventBatch, type RecordEventInput } from '../services/events.serv
 import { enrolMember } from '../services/members.service.js';
 import { createProgram } from '../services/programs.service.js';
 import { createRule } from '../services/rules.service.js';
+import { putTierConfiguration } from '../services/tiers.service.js';
+import { createMembershipPlan, recordMembership } from '../services/memberships.service.js';
+import { createReward } from '../services/rewards/rewards.service.js';
+import { redeemReward } from '../services/rewards/redeem-reward.js';
+import { getMember } from '../services/members.service.js';
 
 const firstNames = ['Anna', 'Daan', 'Emma', 'Sem', 'Julia', 'Lucas', 'Sophie', 'Finn', 'Tess', 'Milan', 'Noor', 'Levi', 'Sara', 'Bram', 'Eva', 'Jesse'];
 const lastNames = ['de Jong', 'Jansen', 'de Vries', 'van den Berg', 'Bakker', 'Visser', 'Smit', 'Meijer', 'Mulder', 'de Boer', 'Bos', 'Vos'];
@@ -74,11 +80,47 @@ export async function seedDemo(ctx: ServiceContext, options: { members?: number 
     effects: [{ type: 'points', amount: 10 }],
   });
 
+  await putTierConfiguration(ctx, program.id, {
+    metric: 'points_earned',
+    window: { type: 'rolling', months: 12 },
+    reviewMonths: 12,
+    graceDays: 30,
+    levels: [
+      { name: 'Brons', threshold: 0 },
+      { name: 'Zilver', threshold: 400, multiplier: 1.25, perks: ['free oat milk'] },
+      { name: 'Goud', threshold: 1200, multiplier: 1.5, perks: ['free oat milk', 'early access to new roasts'] },
+    ],
+  });
+  const club = await createMembershipPlan(ctx, program.id, { name: 'Koffieclub', tier: 'Goud', perks: ['a free coffee every Monday'] });
+  const freeCoffee = await createReward(ctx, program.id, {
+    name: { en: 'Free coffee', nl: 'Gratis koffie' },
+    pointsCost: 100,
+    kind: 'free_product',
+    sku: 'flat-white',
+    limits: { perMember: { count: 2, period: 'month' } },
+  });
+  const fiveOff = await createReward(ctx, program.id, {
+    name: { en: '€5 off your order', nl: '€5 korting' },
+    pointsCost: 400,
+    kind: 'discount_fixed',
+    value: 500,
+    currency: 'EUR',
+  });
+  await createReward(ctx, program.id, {
+    name: { en: 'Roastery tour', nl: 'Rondleiding door de branderij' },
+    description: { en: 'A Saturday morning at our roastery, for Gold members.', nl: 'Een zaterdagochtend in onze branderij, voor Goud-leden.' },
+    pointsCost: 1500,
+    kind: 'experience',
+    stock: 12,
+    tiers: ['Goud'],
+  });
+
   const now = ctx.clock.now();
   const yearMs = 365 * 86_400_000;
   const memberCount = options.members ?? 150;
   const events: RecordEventInput[] = [];
   const refunds: RecordEventInput[] = [];
+  const memberIds: string[] = [];
   for (let m = 0; m < memberCount; m++) {
     const first = pick(firstNames);
     const last = pick(lastNames);
@@ -89,6 +131,7 @@ export async function seedDemo(ctx: ServiceContext, options: { members?: number 
       locale: random() < 0.7 ? 'nl' : 'en',
       attributes: { store: pick(['Amsterdam-Centrum', 'Utrecht', 'Rotterdam']) },
     });
+    memberIds.push(member.id);
     const visits = 2 + Math.floor(random() * 30);
     for (let v = 0; v < visits; v++) {
       const occurredAt = new Date(now - Math.floor(random() * yearMs)).toISOString();
@@ -109,6 +152,22 @@ export async function seedDemo(ctx: ServiceContext, options: { members?: number 
     const results = await recordEventBatch(ctx, program.id, all.slice(i, i + 500));
     const failed = results.find((r) => !r.ok);
     if (failed && !failed.ok) throw failed.error;
+  }
+
+  // Some members spent their beans on a coffee or a discount; a few pay for the coffee club.
+  for (const [m, memberId] of memberIds.entries()) {
+    const { balance } = await getMember(ctx, program.id, memberId);
+    if (m % 10 === 0 && balance.available >= fiveOff.pointsCost) await redeemReward(ctx, program.id, memberId, { rewardId: fiveOff.id });
+    else if (m % 3 === 0 && balance.available >= freeCoffee.pointsCost) await redeemReward(ctx, program.id, memberId, { rewardId: freeCoffee.id });
+    if (m % 25 === 1) {
+      const day = 86_400_000;
+      await recordMembership(ctx, program.id, {
+        memberId,
+        planId: club.id,
+        startsAt: new Date(now - 30 * day).toISOString(),
+        endsAt: new Date(now + 335 * day).toISOString(),
+      });
+    }
   }
   return { programId: program.id, name, apiKey, members: memberCount, events: all.length };
 }
