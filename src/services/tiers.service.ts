@@ -19,7 +19,7 @@ import type { ServiceContext } from '../context.js';
 import { WriteBatch, type Cell } from '../storage/bulk.js';
 import { outboxRow, type OutboxRow } from '../storage/outbox.js';
 import { findMember, lockMembers } from '../storage/repositories/members.repository.js';
-import { findProgram } from '../storage/repositories/programs.repository.js';
+import { findProgram, bumpRulesVersion } from '../storage/repositories/programs.repository.js';
 import {
   claimMembersDueForReview,
   findMemberTiers,
@@ -99,6 +99,8 @@ export async function putTierConfiguration(ctx: ServiceContext, programId: strin
     const members = await lockProgramMembers(trx, ctx.storage, programId);
     const now = ctx.clock.now();
     const version = await saveTierConfig(trx, programId, config, now);
+    // Event ingestion caches the configuration per process by the programme's rules version (like the rules).
+    await bumpRulesVersion(trx, programId, now);
     const { levels } = config;
     const states = new Map((await listMemberTiersOfProgram(trx, programId)).map((row) => [row.memberId, row]));
     const counts = await sumTierCountsOfProgram(trx, programId, windowStartMonth(config.window, now, program.timezone));

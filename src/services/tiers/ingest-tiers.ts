@@ -52,7 +52,7 @@ export class GroupTiers {
   ) {}
 
   static async load(trx: Trx, program: ProgramRow, memberIds: string[], refundedPurchaseEventIds: string[], now: number): Promise<GroupTiers> {
-    const stored = await findTierConfig(trx, program.id);
+    const stored = await cachedTierConfig(trx, program);
     const purchaseTimes = await findEventTimes(trx, program.id, refundedPurchaseEventIds);
     if (!stored) return new GroupTiers(null, program, now, null, new Map(), purchaseTimes);
     const { config } = stored;
@@ -149,4 +149,19 @@ export class GroupTiers {
       ...insertTierHistory(trx, this.history),
     ];
   }
+}
+
+/**
+ * The programme's tier configuration, cached per process like its rule set: `putTierConfiguration` bumps the
+ * programme's `rulesVersion` in its transaction, so a group that reads a newer version reloads it. Saves a query
+ * per group on the ingestion path.
+ */
+const tierConfigs = new Map<string, { version: number; stored: Awaited<ReturnType<typeof findTierConfig>> }>();
+
+async function cachedTierConfig(trx: Trx, program: ProgramRow) {
+  const cached = tierConfigs.get(program.id);
+  if (cached && cached.version === program.rulesVersion) return cached.stored;
+  const stored = await findTierConfig(trx, program.id);
+  tierConfigs.set(program.id, { version: program.rulesVersion, stored });
+  return stored;
 }
