@@ -2,7 +2,8 @@
  * The hand-written baseline: the rows recordEvent writes for a purchase on the base rule, in plain SQL, without
  * Kysely, the service or HTTP. Per event, in one transaction: read the member (locking it on PostgreSQL) and
  * look up the event id, then insert the event, the order, the lot, the ledger transaction and its two entries,
- * and update the member's balance, lifetime points and purchase count. It computes what any implementation
+ * the points.earned outbox message and the month's activity count (for tiers), and update the member's
+ * balance, lifetime points and purchase count. It computes what any implementation
  * must (time-ordered ids, the request hash, the stored response), so the gap to the service is the cost of
  * our layers, not of work the baseline skipped. It does not re-read the programme or the order as the service
  * does; those are part of the gap.
@@ -33,7 +34,17 @@ function postingValues(purchase: PurchaseEvent, memberId: string, balance: numbe
     awarded: [{ points, status: 'available' }],
     balance: { available: balance + points, pending: 0 },
   });
-  return { points, data, requestHash, response, lotId: typeIds.next('lot'), transactionId: typeIds.next('ltx') };
+  const message = JSON.stringify({
+    memberId,
+    eventId: purchase.id,
+    eventType: purchase.type,
+    points,
+    status: 'available',
+    awarded: [{ points, status: 'available' }],
+    balance: { available: balance + points, pending: 0 },
+  });
+  const month = at.slice(0, 7);
+  return { points, data, requestHash, response, message, month, messageId: typeIds.next('msg'), lotId: typeIds.next('lot'), transactionId: typeIds.next('ltx') };
 }
 
 const SQL = {
@@ -48,6 +59,12 @@ const SQL = {
               values ($1, $2, $3, $4, $5, $5, $6, $6, null, $6)`,
   insertTransaction: `insert into ledger_transactions (program_id, id, member_id, kind, reason, event_id, created_at)
                       values ($1, $2, $3, 'earn', $4, $5, $6)`,
+  insertMessage: `insert into outbox_messages (program_id, id, type, member_id, data, created_at, dispatched_at)
+                  values ($1, $2, 'points.earned', $3, $4, $5, null)`,
+  addActivity: `insert into tier_metric_months (program_id, member_id, month, points_earned, spend_minor, purchases)
+                values ($1, $2, $3, $4, $5, 1)
+                on conflict (program_id, member_id, month) do update set points_earned = tier_metric_months.points_earned + excluded.points_earned,
+                  spend_minor = tier_metric_months.spend_minor + excluded.spend_minor, purchases = tier_metric_months.purchases + 1`,
   updateMember: `update members set available = available + $1, lifetime_earned = lifetime_earned + $1,
                    purchase_count = purchase_count + 1, updated_at = $2
                  where program_id = $3 and id = $4`,
@@ -96,6 +113,8 @@ export function sqliteBaseline(target: Target, limits: Limits): ThroughputRun {
       insertTransaction: prepare(SQL.insertTransaction),
       insertEntry: prepare(`insert into ledger_entries ${ENTRY_COLUMNS} values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`),
       updateMember: prepare(SQL.updateMember),
+      insertMessage: prepare(SQL.insertMessage),
+      addActivity: prepare(SQL.addActivity),
     };
     const rule = db.prepare('select id, version from rules where program_id = ? and is_current = 1').get(target.programId) as BaseRule;
     const programId = target.programId;
@@ -112,6 +131,8 @@ export function sqliteBaseline(target: Target, limits: Limits): ThroughputRun {
       statements.updateMember.run(v.points, now, programId, member.id);
       statements.insertOrder.run(programId, purchase.data.orderId, member.id, purchase.id, v.lotId, PURCHASE_TOTAL_MINOR, 'EUR', v.points, now);
       statements.insertEvent.run(programId, purchase.id, purchase.type, member.id, now, now, v.data, v.requestHash, v.response);
+      statements.insertMessage.run(programId, v.messageId, member.id, v.message, now);
+      statements.addActivity.run(programId, member.id, v.month, v.points, PURCHASE_TOTAL_MINOR);
     });
 
     const start = performance.now();
@@ -130,8 +151,8 @@ export function sqliteBaseline(target: Target, limits: Limits): ThroughputRun {
 // ---------------------------------------------------------------- PostgreSQL (pg, one round trip per statement)
 
 /**
- * `clients` connections, each posting one event per transaction in a loop: 8 statements between begin and
- * commit (the SQLite baseline's 9 with the two entries as one multi-row insert), each its own round trip.
+ * `clients` connections, each posting one event per transaction in a loop: 10 statements between begin and
+ * commit (the SQLite baseline's 11 with the two entries as one multi-row insert), each its own round trip.
  */
 export async function pgBaseline(target: Target, clients: number, limits: Limits): Promise<ThroughputRun> {
   if (!target.databaseUrl) throw new Error('pgBaseline needs a PostgreSQL target');
@@ -180,6 +201,8 @@ async function postOnPg(client: pg.Client, programId: string, rule: BaseRule, pu
       [programId, v.transactionId, -v.points, now, member.id, v.lotId, rule.id, rule.version, v.points],
     );
     await client.query(SQL.updateMember, [v.points, now, programId, member.id]);
+    await client.query(SQL.insertMessage, [programId, v.messageId, member.id, v.message, now]);
+    await client.query(SQL.addActivity, [programId, member.id, v.month, v.points, PURCHASE_TOTAL_MINOR]);
     await client.query('commit');
   } catch (error) {
     await client.query('rollback');

@@ -11,7 +11,7 @@ import type { Trx } from './transaction.js';
 
 export interface OutboxMessage {
   type: WebhookEventType;
-  /** The member the change is about, when there is one (lets a member's history and erasure find it). */
+  /** The member the change is about, when there is one. */
   memberId: string | null;
   /** The payload's `data`: the changed object as the API shows it. */
   data: Record<string, unknown>;

@@ -29,11 +29,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .column('id')
     .where(sql.ref('dispatched_at'), 'is', null)
     .execute();
-  await db.schema
-    .createIndex('outbox_messages_member_ix')
-    .on('outbox_messages')
-    .columns(['program_id', 'member_id', 'id'])
-    .execute();
 
   await db.schema.alterTable('lots').addColumn('expiry_warned_at', 'bigint').execute();
   // How many days before expiry the points.expiring warning goes out; null: no warning.
