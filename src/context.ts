@@ -22,7 +22,9 @@ export type IdPrefix =
   // tiers: tier change, membership plan, membership
   | 'tch' | 'pln' | 'mbs'
   // webhooks: endpoint, delivery, delivery attempt
-  | 'whe' | 'dlv' | 'att';
+  | 'whe' | 'dlv' | 'att'
+  // referrals: referral, click
+  | 'rfl' | 'clk';
 
 export interface Ids {
   /** A time-ordered (UUIDv7-based TypeID) id: new rows land at the right edge of B-tree indexes. */

@@ -47,6 +47,13 @@ export const problemCodes = [
   'coupon_code_taken',
   'webhook_url_refused',
   'membership_ended',
+  'referral_not_found',
+  'referral_program_disabled',
+  'referral_code_refused',
+  'referral_code_taken',
+  'referral_code_already_customised',
+  'self_referral',
+  'referral_not_reviewable',
 ] as const;
 
 export type ProblemCode = (typeof problemCodes)[number];

@@ -16,6 +16,9 @@ export const apiScopes = [
   'tiers:read',
   'tiers:write',
   'memberships:write',
+  'referrals:read',
+  // Configuring the referral programme and reviewing flagged referrals.
+  'referrals:write',
   'webhooks:read',
   'webhooks:write',
 ] as const;

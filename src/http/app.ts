@@ -16,6 +16,8 @@ import { ruleRoutes } from './routes/rules.routes.js';
 import { rewardRoutes } from './routes/rewards.routes.js';
 import { tierRoutes } from './routes/tiers.routes.js';
 import { webhookRoutes } from './routes/webhooks.routes.js';
+import { referralRoutes } from './routes/referrals.routes.js';
+import { referralReviewRoutes } from './routes/referral-reviews.routes.js';
 import { Problem } from './schemas.js';
 import { validatorCompiler } from './validation.js';
 
@@ -67,6 +69,8 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   rewardRoutes(app, ctx);
   tierRoutes(app, ctx);
   webhookRoutes(app, ctx);
+  referralRoutes(app, ctx);
+  referralReviewRoutes(app, ctx);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -50,6 +50,13 @@ export const problemStatus: Record<ProblemCode, { status: number; title: string 
   coupon_code_taken: { status: 409, title: 'This coupon code exists' },
   webhook_url_refused: { status: 422, title: 'The webhook URL is refused' },
   membership_ended: { status: 409, title: 'The membership has ended' },
+  referral_not_found: { status: 404, title: 'No such referral' },
+  referral_program_disabled: { status: 422, title: 'The referral programme is off' },
+  referral_code_refused: { status: 422, title: 'This referral code cannot be used' },
+  referral_code_taken: { status: 409, title: 'This referral code is taken' },
+  referral_code_already_customised: { status: 409, title: 'The referral code was already customised' },
+  self_referral: { status: 422, title: 'A member cannot refer themself' },
+  referral_not_reviewable: { status: 409, title: 'The referral is not awaiting review' },
 };
 
 /** The stable `type` URI of a problem: a path on this server, e.g. `/problems/insufficient-points`. */

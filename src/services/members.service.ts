@@ -122,6 +122,7 @@ export async function enrolMember(ctx: ServiceContext, programId: string, input:
           pending: 0,
           lifetimeEarned: 0,
           purchaseCount: 0,
+          refundedOrders: 0,
           createdAt: now,
           updatedAt: now,
         });

@@ -4,6 +4,7 @@
  * from SQLite and PostgreSQL; flags are integers 0/1 for the same reason. JSON is stored as text.
  */
 import type { Insertable, Selectable } from 'kysely';
+import type { ReferralTables } from './referrals.schema.js';
 import type { RewardTables } from './rewards.schema.js';
 import type { TierTables } from './tiers.schema.js';
 import type { WebhookTables } from './webhooks.schema.js';
@@ -60,6 +61,12 @@ export interface MembersTable {
   birthday: string | null;
   /** `MM-DD` of enrolment in the programme's timezone, for the yearly anniversary trigger. */
   anniversary: string | null;
+  /** Keyed hash of the canonical e-mail identity (domain/fraud/email-identity.ts): the same-person signal. */
+  emailIdentityIndex: string | null;
+  /** When the member chose a vanity referral code (once). */
+  referralCodeCustomisedAt: Instant | null;
+  /** Orders of this member refunded after they earned points: the earn-then-refund counter. */
+  refundedOrders: number;
   available: number;
   pending: number;
   lifetimeEarned: number;
@@ -193,7 +200,7 @@ export interface JobLeasesTable {
   leaseUntil: Instant;
 }
 
-export interface Database extends RewardTables, TierTables, WebhookTables {
+export interface Database extends RewardTables, TierTables, WebhookTables, ReferralTables {
   programs: ProgramsTable;
   apiKeys: ApiKeysTable;
   members: MembersTable;

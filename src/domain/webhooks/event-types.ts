@@ -19,6 +19,13 @@ export const webhookEventTypes = [
   'membership.started',
   'membership.renewed',
   'membership.ended',
+  'referral.signed_up',
+  'referral.qualified',
+  'referral.rewarded',
+  'referral.flagged',
+  'referral.rejected',
+  'referral.expired',
+  'referral.reversed',
   // Sent only by POST /v1/webhooks/{id}/test, to that one endpoint, whatever it subscribes to.
   'webhook.test',
 ] as const;

@@ -5,6 +5,7 @@ import * as rewards from './0003-rewards.js';
 import * as tiers from './0004-tiers.js';
 import * as webhooks from './0005-webhooks.js';
 import * as jobLeases from './0006-job-leases.js';
+import * as referrals from './0007-referrals.js';
 
 /** Every migration, in order. A migration on main is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004-tiers': tiers,
   '0005-webhooks': webhooks,
   '0006-job-leases': jobLeases,
+  '0007-referrals': referrals,
 };
