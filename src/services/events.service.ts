@@ -4,7 +4,8 @@
  * proportion to the money refunded. The work is done set-based for groups of events (events/ingest.ts):
  * concurrent single events are grouped into one transaction (events/group-commit.ts), a batch is one group.
  */
-import type { DomainError } from '../domain/errors.js';
+import { isDomainError, type DomainError } from '../domain/errors.js';
+import { checkClientEventId } from '../domain/events/event-data.js';
 import type { ServiceContext } from '../context.js';
 import { inTransaction, isUniqueViolation } from '../storage/transaction.js';
 import { submitEvent } from './events/group-commit.js';
@@ -20,6 +21,7 @@ export type BatchItemOutcome = IngestOutcome;
  *   occurred_at_in_future, program_not_found
  */
 export async function recordEvent(ctx: ServiceContext, programId: string, input: RecordEventInput): Promise<EventOutcome> {
+  checkClientEventId(input.id);
   return submitEvent(ctx, programId, input);
 }
 
@@ -30,8 +32,18 @@ export async function recordEvent(ctx: ServiceContext, programId: string, input:
 export async function recordEventBatch(
   ctx: ServiceContext,
   programId: string,
-  inputs: readonly (RecordEventInput | DomainError)[],
+  batch: readonly (RecordEventInput | DomainError)[],
 ): Promise<BatchItemOutcome[]> {
+  const inputs = batch.map((input) => {
+    if (isDomainError(input)) return input;
+    try {
+      checkClientEventId(input.id, '/id');
+      return input;
+    } catch (error) {
+      if (isDomainError(error)) return error;
+      throw error;
+    }
+  });
   for (let attempt = 1; ; attempt++) {
     try {
       return await inTransaction(ctx.storage, (trx) => ingestEvents(ctx, trx, programId, inputs));

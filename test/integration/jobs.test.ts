@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { adjustPoints } from '../../src/services/adjustments.service.js';
-import { recordEvent } from '../../src/services/events.service.js';
+import { recordEvent, recordEventBatch } from '../../src/services/events.service.js';
 import { enrolMember, getBalance } from '../../src/services/members.service.js';
 import { expireLots, releasePendingPoints, warnExpiringPoints } from '../../src/services/points-jobs.service.js';
 import { createRule } from '../../src/services/rules.service.js';
@@ -126,6 +126,23 @@ forEachDialect('jobs', (db) => {
       expect((await recordYearlyTriggers(db.ctx)).birthday).toBe(1);
       expect((await getBalance(db.ctx, programId, moved.id)).available).toBe(100);
       expect((await getBalance(db.ctx, programId, blocked.id)).available).toBe(0);
+    });
+
+    it("cannot have its event id taken by a client, alone or in a batch", async () => {
+      const { programId } = await givenProgram(db.ctx);
+      const member = await givenMember(db.ctx, programId);
+      const id = `trouw:birthday:${member.id}:2026`;
+      await expect(recordEvent(db.ctx, programId, { id, type: 'visit', memberId: member.id, data: {} })).rejects.toMatchObject({
+        code: 'validation_failed',
+        errors: [{ pointer: '/id' }],
+      });
+      const [refused, recorded] = await recordEventBatch(db.ctx, programId, [
+        { id: 'TROUW:anniversary:x', type: 'visit', memberId: member.id, data: {} },
+        { id: 'visit-1', type: 'visit', memberId: member.id, data: {} },
+      ]);
+      expect(refused).toMatchObject({ ok: false, error: { code: 'validation_failed', errors: [{ pointer: '/id' }] } });
+      expect(recorded?.ok).toBe(true);
+      expect(await db.ctx.storage.db.selectFrom('events').select('clientEventId').where('programId', '=', programId).execute()).toEqual([{ clientEventId: 'visit-1' }]);
     });
 
     it('cannot be sent by a client', async () => {

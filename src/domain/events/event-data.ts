@@ -35,6 +35,20 @@ export interface RefundData {
   amount?: number;
 }
 
+/** Event ids Trouw gives the events it records itself (the yearly triggers): clients cannot use them. */
+export const systemEventIdPrefix = 'trouw:';
+
+/**
+ * Refuses a client event id in the system's namespace, which would otherwise let a client take the id of a
+ * member's birthday and block it for a year.
+ * @throws DomainError validation_failed naming `/id`
+ */
+export function checkClientEventId(id: string, pointer = '/id'): void {
+  if (id.toLowerCase().startsWith(systemEventIdPrefix)) {
+    throw DomainError.field('validation_failed', pointer, `Event ids starting with "${systemEventIdPrefix}" are Trouw's own; use another id.`);
+  }
+}
+
 /**
  * Checks an event type: `sentBy: 'client'` for events sent over the API, `'system'` for the yearly triggers,
  * `'rule'` for a rule's trigger (which may name either).
