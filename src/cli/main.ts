@@ -10,7 +10,7 @@ import pino from 'pino';
 import { readConfig, type Config } from '../config.js';
 import { createContext, type ServiceContext } from '../context.js';
 import { buildApp } from '../http/app.js';
-import { defaultWorkerId, runAllJobs, startJobRunner } from '../jobs/runner.js';
+import { defaultWorkerId, runAllJobs, startJobRunner, type JobRunner } from '../jobs/runner.js';
 import { apiScopes } from '../domain/scopes.js';
 import { createApiKey } from '../services/api-keys.service.js';
 import { createProgram, listPrograms } from '../services/programs.service.js';
@@ -193,15 +193,17 @@ program
     const config = configFrom(options);
     const ctx = createContext({ config, backgroundCheckpoint: true });
     await migrateToLatest(ctx.storage);
-    const runner = startJobRunner(ctx, { workerId: options.id, tickMs: config.jobIntervalMs });
-    ctx.logger.info({ workerId: options.id, database: ctx.storage.location }, 'worker started');
+    // Ready to stop before starting work: a signal during the first tick waits for it, then exits cleanly.
+    let runner: JobRunner | null = null;
     const stop = async () => {
-      await runner.stop();
+      await runner?.stop();
       await ctx.storage.close();
       process.exit(0);
     };
     process.once('SIGINT', () => void stop());
     process.once('SIGTERM', () => void stop());
+    runner = startJobRunner(ctx, { workerId: options.id, tickMs: config.jobIntervalMs });
+    console.log(`worker ${options.id} running the jobs (database: ${ctx.storage.location}); stop it with SIGINT or SIGTERM`);
   });
 
 const jobsCommand = program.command('jobs').description('scheduled work');

@@ -110,14 +110,18 @@ forEachDialect('trouw CLI', (db) => {
       if (db.databaseUrl) env.DATABASE_URL = db.databaseUrl;
       else delete env.DATABASE_URL;
       const dataDir = db.sqlitePath ? path.dirname(db.sqlitePath) : path.resolve('data-unused');
-      const worker = spawn(process.execPath, ['--import', 'tsx', cli, 'worker', '--id', 'cli-test', '--data-dir', dataDir], { env, stdio: 'ignore' });
-      const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+      const worker = spawn(process.execPath, ['--import', 'tsx', cli, 'worker', '--id', 'cli-test', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      worker.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      worker.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => worker.once('exit', (code, signal) => resolve({ code, signal })));
       try {
+        await expect.poll(() => output, { timeout: 20_000, interval: 100 }).toContain('worker cli-test running the jobs');
         await expect.poll(async () => (await getBalance(db.ctx, programId, memberId)).available, { timeout: 20_000, interval: 200 }).toBe(42);
       } finally {
         worker.kill('SIGTERM');
       }
-      expect(await exited).toBe(0);
+      expect({ ...(await exited), output }).toEqual({ code: 0, signal: null, output: expect.stringContaining('running the jobs') });
     });
   });
 });
