@@ -48,6 +48,26 @@ function demoFile(config: Config): string {
   return path.join(config.dataDir, 'demo.json');
 }
 
+/**
+ * Stops cleanly on SIGINT or SIGTERM: finishes the work in progress, closes, exits 0. The listeners stay for
+ * the whole shutdown, so a repeated signal (a supervisor that sends SIGTERM twice, a second Ctrl-C) waits for the
+ * same clean stop instead of killing the process half-way.
+ */
+function onStopSignal(close: () => Promise<void>): void {
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`trouw: stopping failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
 const program = new Command('trouw').description('Trouw: loyalty and referral platform').showHelpAfterError();
 
 program
@@ -91,14 +111,11 @@ program
       );
     }
     console.log(lines.join('\n') + '\n');
-    const stop = async () => {
+    onStopSignal(async () => {
       await app.close();
       await jobs?.stop();
       await ctx.storage.close();
-      process.exit(0);
-    };
-    process.once('SIGINT', () => void stop());
-    process.once('SIGTERM', () => void stop());
+    });
   });
 
 program
@@ -195,13 +212,10 @@ program
     await migrateToLatest(ctx.storage);
     // Ready to stop before starting work: a signal during the first tick waits for it, then exits cleanly.
     let runner: JobRunner | null = null;
-    const stop = async () => {
+    onStopSignal(async () => {
       await runner?.stop();
       await ctx.storage.close();
-      process.exit(0);
-    };
-    process.once('SIGINT', () => void stop());
-    process.once('SIGTERM', () => void stop());
+    });
     runner = startJobRunner(ctx, { workerId: options.id, tickMs: config.jobIntervalMs });
     console.log(`worker ${options.id} running the jobs (database: ${ctx.storage.location}); stop it with SIGINT or SIGTERM`);
   });
