@@ -55,7 +55,9 @@ function demoFile(config: Config): string {
  */
 function onStopSignal(close: () => Promise<void>): void {
   let stopping: Promise<void> | null = null;
-  const stop = () => {
+  const stop = (signal: NodeJS.Signals) => {
+    // Written synchronously: process.exit would drop a line still queued for a pipe.
+    if (stopping === null) fs.writeSync(1, `${signal} received: stopping after the work in progress\n`);
     stopping ??= close().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -216,7 +218,7 @@ program
       await runner?.stop();
       await ctx.storage.close();
     });
-    runner = startJobRunner(ctx, { workerId: options.id, tickMs: config.jobIntervalMs });
+    runner = startJobRunner(ctx, { workerId: options.id, tickMs: config.jobIntervalMs, keepAlive: true });
     console.log(`worker ${options.id} running the jobs (database: ${ctx.storage.location}); stop it with SIGINT or SIGTERM`);
   });
 

@@ -20,6 +20,7 @@ import { runWebhookJobs } from '../services/webhooks/deliver.js';
 import { reviewTiers } from '../services/tiers.service.js';
 import { applyMembershipChanges } from '../services/memberships.service.js';
 import { expireCoupons } from '../services/rewards/coupon-expiry.js';
+import { expireReferrals, rewardQualifiedReferrals } from '../services/referrals/referral-jobs.js';
 import { pruneWebhookHistory } from '../services/webhooks/retention.js';
 
 export interface JobDefinition {
@@ -42,6 +43,8 @@ export const jobs: readonly JobDefinition[] = [
   { name: 'apply-membership-changes', everyMs: MINUTE, run: async (ctx) => ({ memberships: await applyMembershipChanges(ctx) }) },
   { name: 'review-tiers', everyMs: 15 * MINUTE, run: async (ctx) => ({ members: await reviewTiers(ctx) }) },
   { name: 'expire-coupons', everyMs: MINUTE, run: async (ctx) => ({ coupons: await expireCoupons(ctx) }) },
+  { name: 'reward-qualified-referrals', everyMs: MINUTE, run: async (ctx) => ({ referrals: await rewardQualifiedReferrals(ctx) }) },
+  { name: 'expire-referrals', everyMs: 15 * MINUTE, run: async (ctx) => ({ referrals: await expireReferrals(ctx) }) },
   // Last, so messages written by the jobs above go out in the same tick.
   { name: 'webhooks', everyMs: SECOND, run: async (ctx, workerId) => ({ ...(await runWebhookJobs(ctx, workerId)) }) },
   { name: 'prune-webhook-history', everyMs: 60 * MINUTE, run: async (ctx) => ({ ...(await pruneWebhookHistory(ctx)) }) },
@@ -65,7 +68,17 @@ export interface JobRunner {
 
 const RUNNER_LEASE = 'runner';
 
-export function startJobRunner(ctx: ServiceContext, options: { workerId?: string; tickMs: number }): JobRunner {
+export interface JobRunnerOptions {
+  workerId?: string;
+  tickMs: number;
+  /**
+   * Keep the process alive for the runner (`trouw worker`, where nothing else does). `serve` leaves it off:
+   * the HTTP server keeps the process alive, and tests can start a runner without it holding them open.
+   */
+  keepAlive?: boolean;
+}
+
+export function startJobRunner(ctx: ServiceContext, options: JobRunnerOptions): JobRunner {
   const workerId = options.workerId ?? defaultWorkerId();
   const lastRunAt = new Map<string, number>();
   let stopped = false;
@@ -97,7 +110,7 @@ export function startJobRunner(ctx: ServiceContext, options: { workerId?: string
         .catch((error: unknown) => ctx.logger.error({ err: error }, 'job runner tick failed'))
         .finally(schedule);
     }, options.tickMs);
-    timer.unref();
+    if (!options.keepAlive) timer.unref();
   };
   current = tick()
     .catch((error: unknown) => ctx.logger.error({ err: error }, 'job runner tick failed'))

@@ -118,10 +118,13 @@ forEachDialect('trouw CLI', (db) => {
       try {
         await expect.poll(() => output, { timeout: 20_000, interval: 100 }).toContain('worker cli-test running the jobs');
         await expect.poll(async () => (await getBalance(db.ctx, programId, memberId)).available, { timeout: 20_000, interval: 200 }).toBe(42);
+        // It keeps running between ticks (with nothing due, nothing else would keep the process alive).
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        expect(worker.exitCode).toBeNull();
       } finally {
         worker.kill('SIGTERM');
       }
-      expect({ ...(await exited), output }).toEqual({ code: 0, signal: null, output: expect.stringContaining('running the jobs') });
+      expect({ ...(await exited), output }).toEqual({ code: 0, signal: null, output: expect.stringContaining('SIGTERM received: stopping') });
     });
   });
 });
