@@ -93,7 +93,21 @@ const profile = {
 export const ExternalId = Type.String({ minLength: 1, maxLength: 200 });
 
 export const EnrolMemberBody = Type.Object(
-  { externalId: ExternalId, ...profile, referralCode: Type.Optional(Type.String({ minLength: 4, maxLength: 32, description: "The referring member's code" })) },
+  {
+    externalId: ExternalId,
+    ...profile,
+    referralCode: Type.Optional(Type.String({ minLength: 4, maxLength: 32, description: "The referring member's code" })),
+    context: Type.Optional(
+      Type.Object(
+        {
+          ip: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          userAgent: Type.Optional(Type.String({ maxLength: 1000 })),
+          deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+        },
+        { additionalProperties: false, description: "The friend's sign-up as the client saw it; stored only as keyed hashes, for the referral fraud check" },
+      ),
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -181,6 +195,19 @@ export const EventResult = Type.Object(
       Type.Object(
         { tier: Type.String(), factor: Type.Number(), points: Type.Integer({ description: 'Points the multiplier added to the rules’ total' }) },
         { description: "The member's tier multiplier, applied after the rule multipliers, rounded down" },
+      ),
+    ),
+    referral: Type.Optional(
+      Type.Union(
+        [
+          Type.Object({ id: Type.String(), status: Type.String() }),
+          Type.Object({
+            ignored: Type.Union([
+              Type.Literal('existing_member'), Type.Literal('already_referred'), Type.Literal('self_referral'), Type.Literal('referral_code_unknown'),
+            ]),
+          }),
+        ],
+        { description: 'The referral the event moved (its status after), or why the referral code it carried could not refer the member' },
       ),
     ),
     balance: BalanceSummary,

@@ -21,6 +21,8 @@ import { monthDay } from '../domain/periods.js';
 import type { MembersTable } from '../storage/schema.js';
 import type { Updateable } from 'kysely';
 import { decodeCursor, encodeCursor, isIdCursor } from './cursor.js';
+import { emailIdentityIndex, recordFingerprints, type ClientContext } from './fraud/referral-fraud.js';
+import { loadReferralProgram, startReferral } from './referrals/lifecycle.js';
 import { placeEnrolledMember } from './tiers/enrolment.js';
 import { readTierView, readTierViews } from './tiers/member-progress.js';
 import { iso, memberView, type MemberView, type Page } from './views.js';
@@ -38,6 +40,8 @@ export interface EnrolMemberInput extends MemberProfileInput {
   externalId: string;
   /** The referral code of the member who referred this one. */
   referralCode?: string;
+  /** The client's view of the sign-up (IP, user agent, device id), kept only as keyed hashes for the fraud check. */
+  context?: ClientContext;
 }
 
 export interface UpdateMemberInput extends MemberProfileInput {
@@ -66,6 +70,8 @@ function profileColumns(ctx: ServiceContext, input: MemberProfileInput): Updatea
   if (input.email !== undefined) {
     columns.emailCipher = seal(input.email === null ? null : normaliseEmail(input.email));
     columns.emailIndex = input.email === null ? null : ctx.pii.blindIndex(normaliseEmail(input.email));
+    // The person behind the address (dots and +tags folded where the provider ignores them): the same-person signal.
+    columns.emailIdentityIndex = emailIdentityIndex(ctx, input.email);
   }
   if (input.name !== undefined) columns.nameCipher = seal(input.name);
   if (input.phone !== undefined) columns.phoneCipher = seal(input.phone);
@@ -79,7 +85,10 @@ function profileColumns(ctx: ServiceContext, input: MemberProfileInput): Updatea
 }
 
 /**
- * Enrols a member with their own new referral code.
+ * Enrols a member with their own new referral code. With a referrer's code the member is linked to the referrer
+ * (`referredBy`); when the programme's referral programme is on, the referral starts in the same transaction
+ * (signed_up, then the sign-up fraud check). With the referral programme off (or none), the link is kept but no
+ * referral is made: switching the programme on later does not reward earlier sign-ups.
  * @throws DomainError member_external_id_taken, referral_code_unknown, validation_failed
  */
 export async function enrolMember(ctx: ServiceContext, programId: string, input: EnrolMemberInput): Promise<MemberView> {
@@ -128,6 +137,18 @@ export async function enrolMember(ctx: ServiceContext, programId: string, input:
         });
         await enqueueOutbox(trx, ctx.ids, programId, [{ type: 'member.created', memberId: id, data: { memberId: id, externalId: input.externalId, referredByMemberId: referredBy } }], now);
         await placeEnrolledMember(ctx, trx, program, id, now);
+        if (input.context) await recordFingerprints(ctx, trx, programId, id, input.context, now);
+        if (referredBy !== null && input.referralCode !== undefined) {
+          const referralProgram = await loadReferralProgram(trx, programId);
+          if (referralProgram?.enabled) {
+            await startReferral(ctx, trx, program, referralProgram, {
+              referrerMemberId: referredBy,
+              friendMemberId: id,
+              code: input.referralCode.toUpperCase(),
+              context: input.context ?? {},
+            }, now);
+          }
+        }
         const row = await findMember(trx, programId, id);
         if (!row) throw new Error('member vanished inside its own transaction');
         return { ...memberView(row, ctx.pii), ...(await readTierView(trx, program, row, now)) };

@@ -45,6 +45,8 @@ export interface ReferralsTable {
   qualifyingTotalMinor: number | null;
   expiresAt: Instant | null;
   qualifiedAt: Instant | null;
+  /** When a qualified referral's reward is due (qualification, plus the return window if the programme waits). */
+  rewardDueAt: Instant | null;
   rewardedAt: Instant | null;
   endedAt: Instant | null;
   /** Why it was rejected, expired or reversed. */

@@ -59,3 +59,24 @@ export async function givenTiers(ctx: ServiceContext, programId: string, input: 
     ...input,
   });
 }
+
+/**
+ * Turns the referral programme on through its service: by default 500 points to the referrer, 250 to the friend,
+ * qualifying on a first order of €20, rewarded at once, open for 30 days, landing on https://shop.example/join.
+ */
+export async function givenReferralProgram(
+  ctx: ServiceContext,
+  programId: string,
+  input: Partial<import('../../src/domain/referrals/settings.js').ReferralSettingsInput> = {},
+) {
+  const { putReferralProgram } = await import('../../src/services/referrals/settings.service.js');
+  return putReferralProgram(ctx, programId, {
+    enabled: true,
+    referrerReward: { points: 500 },
+    friendReward: { points: 250 },
+    qualification: { minOrderTotal: 2_000, afterReturnWindow: false },
+    validityDays: 30,
+    landingUrl: 'https://shop.example/join',
+    ...input,
+  });
+}

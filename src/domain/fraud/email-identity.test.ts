@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emailIdentity } from './email-identity.js';
+import { emailIdentity, maskedAddress } from './email-identity.js';
 
 describe('emailIdentity', () => {
   it('folds the Gmail variants of one inbox into one address', () => {
@@ -23,5 +23,13 @@ describe('emailIdentity', () => {
 
   it('refuses what is not an address', () => {
     for (const bad of ['', 'anna', '@gmail.com', 'anna@', 'a@b@c', '+tag@gmail.com']) expect(emailIdentity(bad)).toBeNull();
+  });
+});
+
+describe('maskedAddress', () => {
+  it('keeps two characters of the local part and the domain', () => {
+    expect(maskedAddress('annajansen@gmail.com')).toBe('an***@gmail.com');
+    expect(maskedAddress('a@example.nl')).toBe('a***@example.nl');
+    expect(maskedAddress('nonsense')).toBe('***');
   });
 });

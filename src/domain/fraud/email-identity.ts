@@ -33,3 +33,13 @@ export function emailIdentity(address: string): EmailIdentity | null {
   if (local.length === 0) return null;
   return { canonical: `${local}@${domain}`, domain };
 }
+
+/**
+ * An address as a reviewer may see it in fraud evidence: the first two characters of the local part and the
+ * domain (`an***@gmail.com`). Enough to tell two addresses apart at a glance, not enough to write to the member.
+ */
+export function maskedAddress(canonical: string): string {
+  const at = canonical.lastIndexOf('@');
+  if (at < 0) return '***';
+  return `${canonical.slice(0, Math.min(2, at))}***${canonical.slice(at)}`;
+}

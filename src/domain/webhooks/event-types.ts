@@ -23,6 +23,7 @@ export const webhookEventTypes = [
   'referral.qualified',
   'referral.rewarded',
   'referral.flagged',
+  'referral.approved',
   'referral.rejected',
   'referral.expired',
   'referral.reversed',

@@ -9,6 +9,11 @@
  * A single event is a group of one; concurrent single requests are grouped by group-commit.ts, and a batch
  * request is one group. The semantics are those of one-event-at-a-time processing in input order.
  *
+ * Referrals (services/referrals/ingest-referrals.ts): with no referral programme this costs no query (its
+ * settings are cached by the rules version). Otherwise the referrers of the named members are locked with them,
+ * purchases and refunds are noted while planning, and the referral steps run after the group's writes, before
+ * the events (whose stored responses say what happened to the referral) are inserted.
+ *
  * Tiers (services/tiers/ingest-tiers.ts): each event's activity is counted in its month; an earn's rule total is
  * multiplied by the member's tier multiplier (the effective level before this event; rounded down; the bonus is
  * an award line without a rule, and `tierMultiplier` in the response); then a member whose activity reaches a
@@ -34,6 +39,7 @@ import { readRuleUsageOfMembers, upsertRuleUsage } from '../../storage/repositor
 import type { Database, MemberRow, OrdersTable, ProgramRow } from '../../storage/schema.js';
 import type { Trx } from '../../storage/transaction.js';
 import { requestHash } from '../request-hash.js';
+import { GroupReferrals, type ReferralNote } from '../referrals/ingest-referrals.js';
 import { GroupTiers } from '../tiers/ingest-tiers.js';
 import { tierChangedMessage } from '../tiers/tier-changes.js';
 import { iso } from '../views.js';
@@ -62,6 +68,8 @@ export interface EventResponse {
   clawback?: { points: number; unrecovered: number };
   /** Only when the member's tier multiplied the rules' points: the level, its factor and the points it added. */
   tierMultiplier?: TierMultiplierAward;
+  /** Only when the event moved a referral (`{id, status}` after it), or carried a code that could not refer (`{ignored}`). */
+  referral?: ReferralNote;
   balance: { available: number; pending: number };
 }
 
@@ -93,6 +101,8 @@ interface MemberState {
   pending: number;
   lifetimeEarned: number;
   purchaseCount: number;
+  /** Orders refunded after they earned points (the earn-then-refund counter). */
+  refundedOrders: number;
   /** The effective tier level (`members.tier`), moved by upgrades of earlier events of the group. */
   tier: string | null;
   changed: boolean;
@@ -108,7 +118,8 @@ interface OrderState {
 
 /** Everything the group will write, accumulated by the plan. */
 class Writes {
-  events: Insertable<Database['events']>[] = [];
+  /** Event rows with their responses, serialised when written (the referral step may still add to them). */
+  events: { row: Insertable<Database['events']>; response: EventResponse }[] = [];
   lots: Insertable<Database['lots']>[] = [];
   transactions: Insertable<Database['ledgerTransactions']>[] = [];
   entries: Insertable<Database['ledgerEntries']>[] = [];
@@ -144,11 +155,12 @@ export async function ingestEvents(
   const now = ctx.clock.now();
 
   // 1. Load.
+  const referrals = await GroupReferrals.prepare(trx, program, events);
   const memberRows = await lockMembers(
     trx,
     ctx.storage,
     programId,
-    unique(events.flatMap((e) => (e.memberId !== undefined ? [e.memberId] : []))),
+    unique([...events.flatMap((e) => (e.memberId !== undefined ? [e.memberId] : [])), ...referrals.extraMemberIds]),
     unique(events.flatMap((e) => (e.memberId === undefined && e.externalId !== undefined ? [e.externalId] : []))),
   );
   const members = new Map<string, MemberState>();
@@ -160,6 +172,7 @@ export async function ingestEvents(
       pending: row.pending,
       lifetimeEarned: row.lifetimeEarned,
       purchaseCount: row.purchaseCount,
+      refundedOrders: row.refundedOrders,
       tier: row.tier,
       changed: false,
       lots: null,
@@ -173,6 +186,12 @@ export async function ingestEvents(
   const orderIds = unique(events.flatMap((e) => (typeof e.data.orderId === 'string' && (e.type === 'purchase' || e.type === 'refund') ? [e.data.orderId] : [])));
   const orders = new Map<string, OrderState>(
     (await findOrders(trx, programId, orderIds)).map((row) => [row.orderId, { row, isNew: false, changed: false }]),
+  );
+  await referrals.load(
+    trx,
+    programId,
+    [...members.keys()],
+    unique(events.flatMap((e) => (e.type === 'refund' && typeof e.data.orderId === 'string' ? [e.data.orderId] : []))),
   );
   const rules = await ruleSet(trx, program);
   const limitedRuleIds = rules.filter((r) => r.definition.limits?.perMember).map((r) => r.definition.id);
@@ -204,33 +223,37 @@ export async function ingestEvents(
 
   // 2. Plan.
   const writes = new Writes();
-  const recorded = new Map<string, { requestHash: string; response: string }>();
-  const plan: Plan = { ctx, program, rules, now, members, byExternalId, orders, usage, writes, sentBy, tiers };
+  const recorded = new Map<string, { requestHash: string; response: EventResponse }>();
+  const plan: Plan = { ctx, program, rules, now, members, byExternalId, orders, usage, writes, sentBy, tiers, referrals };
   const outcomes = inputs.map((input): IngestOutcome => {
     if (isDomainError(input)) return { ok: false, error: input };
     const hash = eventHash(input);
-    const earlier = recorded.get(input.id) ?? seen.get(input.id);
+    const inGroup = recorded.get(input.id);
+    const earlier = inGroup ?? seen.get(input.id);
     if (earlier) {
       if (earlier.requestHash !== hash) {
         return { ok: false, error: DomainError.field('event_id_reused_with_different_body', '/id', `Event ${input.id} was already recorded with a different body.`) };
       }
-      return { ok: true, outcome: { replayed: true, response: JSON.parse(earlier.response) as EventResponse } };
+      // A repeat inside the group shares the first's response object, which the referral step may still complete.
+      return { ok: true, outcome: { replayed: true, response: inGroup ? inGroup.response : (JSON.parse(earlier.response as string) as EventResponse) } };
     }
     try {
       const response = planEvent(plan, input);
-      const stored = JSON.stringify(response);
       writes.events.push({
-        programId,
-        clientEventId: input.id,
-        type: input.type,
-        memberId: response.event.memberId,
-        occurredAt: Date.parse(response.event.occurredAt),
-        receivedAt: now,
-        data: JSON.stringify(input.data),
-        requestHash: hash,
-        response: stored,
+        response,
+        row: {
+          programId,
+          clientEventId: input.id,
+          type: input.type,
+          memberId: response.event.memberId,
+          occurredAt: Date.parse(response.event.occurredAt),
+          receivedAt: now,
+          data: JSON.stringify(input.data),
+          requestHash: hash,
+          response: '',
+        },
       });
-      recorded.set(input.id, { requestHash: hash, response: stored });
+      recorded.set(input.id, { requestHash: hash, response });
       return { ok: true, outcome: { replayed: false, response } };
     } catch (error) {
       if (isDomainError(error)) return { ok: false, error };
@@ -238,8 +261,15 @@ export async function ingestEvents(
     }
   });
 
-  // 3. Write.
+  // 3. Write: the group's postings and state, then the referral steps, then the events with their responses.
   await writeGroup(trx, plan);
+  await referrals.apply(ctx, trx, program, new Set(members.keys()), now);
+  for (const { row, response } of writes.events) {
+    const note = referrals.notes.get(row.clientEventId);
+    if (note) response.referral = note;
+    row.response = JSON.stringify(response);
+  }
+  await new WriteBatch(trx).insertMany('events', writes.events.map((e) => e.row)).execute(ctx.storage.dialect);
   return outcomes;
 }
 
@@ -255,6 +285,7 @@ interface Plan {
   writes: Writes;
   sentBy: 'client' | 'system';
   tiers: GroupTiers;
+  referrals: GroupReferrals;
 }
 
 /**
@@ -384,6 +415,13 @@ function planEarn(plan: Plan, member: MemberState, input: RecordEventInput, occu
     }
   }
   if (purchase) {
+    plan.referrals.notePurchase(
+      input.id,
+      { id: member.row.id, status: member.row.status, referredByMemberId: member.row.referredByMemberId, purchasesBefore: member.purchaseCount - 1 },
+      purchase,
+      input.data,
+      now,
+    );
     plan.orders.set(purchase.orderId, {
       isNew: true,
       changed: true,
@@ -472,7 +510,12 @@ function planRefund(plan: Plan, member: MemberState, input: RecordEventInput): P
     spendMinor: -amount,
     purchases: order.row.refundedMinor + amount === order.row.totalMinor ? -1 : 0,
   });
+  if (order.row.refundedMinor === 0 && order.row.pointsEarned > 0) {
+    member.refundedOrders += 1;
+    member.changed = true;
+  }
   order.row.refundedMinor += amount;
+  plan.referrals.noteRefund(input.id, { orderId: order.row.orderId, totalMinor: order.row.totalMinor, refundedMinor: order.row.refundedMinor });
   order.row.pointsClawedBack += taken;
   order.row.pointsUnrecovered += unrecovered;
   order.changed = true;
@@ -489,7 +532,6 @@ async function writeGroup(trx: Trx, plan: Plan): Promise<void> {
   const { writes, program, now } = plan;
   const programId = program.id;
   const batch = new WriteBatch(trx)
-    .insertMany('events', writes.events)
     .insertMany('orders', [...plan.orders.values()].filter((o) => o.isNew).map((o) => o.row))
     .updateMany(
       'orders',
@@ -509,10 +551,12 @@ async function writeGroup(trx: Trx, plan: Plan): Promise<void> {
       'members',
       programId,
       'id',
-      ['available', 'pending', 'lifetime_earned', 'purchase_count', 'tier', 'updated_at'],
+      ['available', 'pending', 'lifetime_earned', 'purchase_count', 'refunded_orders', 'tier', 'updated_at'],
       [...plan.members.values()]
         .filter((m) => m.changed)
-        .map((m) => [text(m.row.id), big(m.available), big(m.pending), big(m.lifetimeEarned), big(m.purchaseCount), nullableText(m.tier), big(now)]),
+        .map((m) => [
+          text(m.row.id), big(m.available), big(m.pending), big(m.lifetimeEarned), big(m.purchaseCount), big(m.refundedOrders), nullableText(m.tier), big(now),
+        ]),
     );
   for (const statement of upsertRuleUsage(trx, [...writes.usage.values()].map((u) => ({ programId, ...u })))) batch.add(statement);
   for (const statement of plan.tiers.statements(trx)) batch.add(statement);

@@ -60,6 +60,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('qualifying_total_minor', 'bigint')
     .addColumn('expires_at', 'bigint')
     .addColumn('qualified_at', 'bigint')
+    .addColumn('reward_due_at', 'bigint')
     .addColumn('rewarded_at', 'bigint')
     .addColumn('ended_at', 'bigint')
     .addColumn('reason', 'text')
@@ -83,6 +84,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .where(sql<boolean>`status = 'signed_up'`)
     .execute();
 
+  // Qualified referrals whose reward is due (the return window passed), for the reward job.
+  await db.schema
+    .createIndex('referrals_due_reward_ix')
+    .on('referrals')
+    .column('reward_due_at')
+    .where(sql<boolean>`status = 'qualified'`)
+    .execute();
+
   await db.schema
     .createTable('member_fingerprints')
     .addColumn('program_id', 'text', (c) => c.notNull())
@@ -99,9 +108,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('members').addColumn('referral_code_customised_at', 'bigint').execute();
   await db.schema.alterTable('members').addColumn('refunded_orders', 'integer', (c) => c.notNull().defaultTo(0)).execute();
   await db.schema.createIndex('members_email_identity_ix').on('members').columns(['program_id', 'email_identity_index']).execute();
+  // The short link `/r/{code}` finds the programme by the code alone.
+  await db.schema.createIndex('members_referral_code_ix').on('members').column('referral_code').execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex('members_referral_code_ix').ifExists().execute();
   await db.schema.dropIndex('members_email_identity_ix').ifExists().execute();
   for (const column of ['refunded_orders', 'referral_code_customised_at', 'email_identity_index']) {
     await db.schema.alterTable('members').dropColumn(column).execute();
