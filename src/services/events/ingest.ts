@@ -262,14 +262,20 @@ export async function ingestEvents(
   });
 
   // 3. Write: the group's postings and state, then the referral steps, then the events with their responses.
-  await writeGroup(trx, plan);
-  await referrals.apply(ctx, trx, program, new Set(members.keys()), now);
-  for (const { row, response } of writes.events) {
-    const note = referrals.notes.get(row.clientEventId);
-    if (note) response.referral = note;
-    row.response = JSON.stringify(response);
+  // Without referral steps (the common case) the events go in the same batch: one round trip on PostgreSQL.
+  const eventRows = () =>
+    writes.events.map(({ row, response }) => {
+      const note = referrals.notes.get(row.clientEventId);
+      if (note) response.referral = note;
+      return { ...row, response: JSON.stringify(response) };
+    });
+  if (!referrals.hasSteps) {
+    await writeGroup(trx, plan, eventRows());
+    return outcomes;
   }
-  await new WriteBatch(trx).insertMany('events', writes.events.map((e) => e.row)).execute(ctx.storage.dialect);
+  await writeGroup(trx, plan, []);
+  await referrals.apply(ctx, trx, program, new Set(members.keys()), now);
+  await new WriteBatch(trx).insertMany('events', eventRows()).execute(ctx.storage.dialect);
   return outcomes;
 }
 
@@ -528,10 +534,11 @@ function planRefund(plan: Plan, member: MemberState, input: RecordEventInput): P
   };
 }
 
-async function writeGroup(trx: Trx, plan: Plan): Promise<void> {
+async function writeGroup(trx: Trx, plan: Plan, events: Insertable<Database['events']>[]): Promise<void> {
   const { writes, program, now } = plan;
   const programId = program.id;
   const batch = new WriteBatch(trx)
+    .insertMany('events', events)
     .insertMany('orders', [...plan.orders.values()].filter((o) => o.isNew).map((o) => o.row))
     .updateMany(
       'orders',

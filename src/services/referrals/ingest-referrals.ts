@@ -158,6 +158,11 @@ export class GroupReferrals {
    * holds; a referrer missing from it (a referral made by a concurrent group between prepare and the locks) is
    * locked late for a reversal, and for a reward the reward job takes over.
    */
+  /** Whether `apply` has anything to do: referrals to start, qualify or end in this group. */
+  get hasSteps(): boolean {
+    return this.referralProgram !== null && this.intents.length > 0;
+  }
+
   async apply(ctx: ServiceContext, trx: Trx, program: ProgramRow, locked: Set<string>, now: number): Promise<void> {
     const referralProgram = this.referralProgram;
     if (!referralProgram || this.intents.length === 0) return;
