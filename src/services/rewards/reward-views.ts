@@ -13,24 +13,12 @@ export type RewardRow = Selectable<RewardsTable>;
 export type RedemptionRow = Selectable<RedemptionsTable>;
 export type CouponRow = Selectable<CouponsTable>;
 
-export interface RewardView {
+/** A reward as the API shows it: its definition with instants as RFC 3339 strings, plus id, count and times. */
+export interface RewardView extends Omit<RewardDefinition, 'validFrom' | 'validUntil'> {
   id: string;
-  name: LocalisedText;
-  description: LocalisedText | null;
-  pointsCost: number;
-  kind: RewardKind;
-  value: number | null;
-  currency: string | null;
-  maxDiscount: number | null;
-  sku: string | null;
-  stock: number | null;
   redeemedCount: number;
-  limits: RewardLimits | null;
-  tiers: string[] | null;
   validFrom: string | null;
   validUntil: string | null;
-  active: boolean;
-  partnerId: string | null;
   createdAt: string;
   updatedAt: string;
 }
