@@ -41,7 +41,7 @@ import type { ProgramRow } from '../../storage/schema.js';
 import { enqueueOutbox } from '../../storage/outbox.js';
 import type { Trx } from '../../storage/transaction.js';
 import { assessReferral, fingerprintHashes, type ClientContext } from '../fraud/referral-fraud.js';
-import { couponExpiresAt, freshCouponCodes } from '../rewards/redemption-steps.js';
+import { couponExpiresAt, freshCouponCodes, newCoupon } from '../rewards/redemption-steps.js';
 import { referralView } from './views.js';
 
 export type { ClientContext };
@@ -266,21 +266,15 @@ async function give(
     return { rewardId: spec.rewardId, couponCode: null, notGiven: 'reward_not_available' };
   }
   const [code] = await freshCouponCodes(trx, program, 1);
-  await insertCoupons(trx, [{
+  await insertCoupons(trx, [newCoupon({
     programId: program.id,
     code: code as string,
     rewardId: reward.id,
-    redemptionId: null,
     memberId,
-    batchId: null,
     campaign: reason,
-    status: 'active',
     expiresAt: couponExpiresAt(program, reward.validUntil, now),
-    usedAt: null,
-    orderId: null,
-    endedAt: null,
     createdAt: now,
-  }]);
+  })]);
   return { rewardId: reward.id, couponCode: code as string };
 }
 

@@ -21,7 +21,7 @@ import type { ProgramRow } from '../../storage/schema.js';
 import { inTransaction, isUniqueViolation, type Trx } from '../../storage/transaction.js';
 import { iso } from '../views.js';
 import { couponView, rewardDefinition, rewardView, type CouponRow, type CouponView, type RewardRow, type RewardView } from './reward-views.js';
-import { couponExpiresAt, freshCouponCodes } from './redemption-steps.js';
+import { couponExpiresAt, freshCouponCodes, newCoupon } from './redemption-steps.js';
 
 export type CouponRefusal = 'used' | 'expired' | 'cancelled' | 'refunded' | 'product_not_in_basket';
 
@@ -216,19 +216,5 @@ export async function generateCoupons(
 }
 
 function bulkRow(programId: string, reward: RewardRow, batchId: string, campaign: string | null, code: string, expiresAt: number, now: number) {
-  return {
-    programId,
-    code,
-    rewardId: reward.id,
-    redemptionId: null,
-    memberId: null,
-    batchId,
-    campaign,
-    status: 'active',
-    expiresAt,
-    usedAt: null,
-    orderId: null,
-    endedAt: null,
-    createdAt: now,
-  };
+  return newCoupon({ programId, code, rewardId: reward.id, batchId, campaign, expiresAt, createdAt: now });
 }

@@ -35,7 +35,7 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 import { runIdempotent } from '../idempotency.js';
 import { iso, type Page } from '../views.js';
 import { redemptionView, type RedemptionRow, type RedemptionView } from './reward-views.js';
-import { couponExpiresAt, freshCouponCodes, returnRedemptionPoints } from './redemption-steps.js';
+import { couponExpiresAt, freshCouponCodes, newCoupon, returnRedemptionPoints } from './redemption-steps.js';
 
 export interface RedemptionOutcome {
   replayed: boolean;
@@ -121,21 +121,15 @@ export async function redeemReward(
       endedAt: null,
     };
     await insertRedemption(trx, redemptionRow);
-    await insertCoupons(trx, [{
+    await insertCoupons(trx, [newCoupon({
       programId,
       code: code as string,
       rewardId: reward.id,
       redemptionId: id,
       memberId,
-      batchId: null,
-      campaign: null,
-      status: 'active',
       expiresAt: couponExpiresAt(program, reward.validUntil, now),
-      usedAt: null,
-      orderId: null,
-      endedAt: null,
       createdAt: now,
-    }]);
+    })]);
     const rewardAfter = await findReward(trx, programId, reward.id);
     const coupon = await findCoupon(trx, programId, code as string);
     if (!rewardAfter || !coupon) throw new Error('redemption rows vanished inside their own transaction');

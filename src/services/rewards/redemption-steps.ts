@@ -1,7 +1,7 @@
 /**
  * Steps that several rewards use cases share inside their own transaction (services do not call services):
- * making a fresh coupon code, a coupon's expiry, and giving a redemption's points back. None opens a
- * transaction; each runs under the locks its caller took (the member's, for points).
+ * making a fresh coupon code, a new coupon row, a coupon's expiry, and giving a redemption's points back.
+ * None opens a transaction; each runs under the locks its caller took (the member's, for points).
  */
 import { redemptionCancelPosting } from '../../domain/ledger/lots.js';
 import { composeCouponCode } from '../../domain/rewards/coupon-code.js';
@@ -11,6 +11,8 @@ import { findExistingCodes } from '../../storage/repositories/coupons.repository
 import { insertLot, writeMemberPosting } from '../../storage/repositories/ledger.repository.js';
 import { endRedemption, returnRewardStock } from '../../storage/repositories/rewards.repository.js';
 import type { ProgramRow } from '../../storage/schema.js';
+import type { CouponsTable } from '../../storage/rewards.schema.js';
+import type { Insertable } from 'kysely';
 import type { Trx } from '../../storage/transaction.js';
 import { takenLotsOf, type RedemptionRow } from './reward-views.js';
 
@@ -32,6 +34,31 @@ export async function freshCouponCodes(trx: Trx, program: ProgramRow, count: num
   }
   if (codes.size < count) throw new Error('could not draw unused coupon codes; the code space of this prefix and length is nearly full');
   return [...codes];
+}
+
+/** A new, unused coupon: of a redemption (`redemptionId`, `memberId`), a member's gift, or a bulk batch. */
+export function newCoupon(coupon: {
+  programId: string;
+  code: string;
+  rewardId: string;
+  expiresAt: number | null;
+  createdAt: number;
+  redemptionId?: string | null;
+  memberId?: string | null;
+  batchId?: string | null;
+  campaign?: string | null;
+}): Insertable<CouponsTable> {
+  return {
+    redemptionId: null,
+    memberId: null,
+    batchId: null,
+    campaign: null,
+    ...coupon,
+    status: 'active',
+    usedAt: null,
+    orderId: null,
+    endedAt: null,
+  };
 }
 
 /** A redemption's coupon expires after the programme's validity days, or when the reward ends if sooner. */
