@@ -31,7 +31,6 @@ import {
   saveQualifiedTiers,
   saveTierConfig,
   sumTierCounts,
-  sumTierCountsOfProgram,
 } from '../storage/repositories/tiers.repository.js';
 import type { MemberTiersTable, TierHistoryTable } from '../storage/tiers.schema.js';
 import { inTransaction, type Trx } from '../storage/transaction.js';
@@ -103,7 +102,7 @@ export async function putTierConfiguration(ctx: ServiceContext, programId: strin
     await bumpRulesVersion(trx, programId, now);
     const { levels } = config;
     const states = new Map((await listMemberTiersOfProgram(trx, programId)).map((row) => [row.memberId, row]));
-    const counts = await sumTierCountsOfProgram(trx, programId, windowStartMonth(config.window, now, program.timezone));
+    const counts = await sumTierCounts(trx, programId, null, windowStartMonth(config.window, now, program.timezone));
     const writes = new TierWrites(ctx, programId, now);
     for (const member of members) {
       const state = states.get(member.id);

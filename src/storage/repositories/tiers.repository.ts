@@ -55,29 +55,13 @@ export async function saveTierConfig(trx: Trx, programId: string, config: TierCo
   return 1;
 }
 
-/** The activity of these members summed over the months from `fromMonth` on (every month when null). */
-export async function sumTierCounts(db: Trx, programId: string, memberIds: string[], fromMonth: string | null): Promise<Map<string, TierCounts>> {
+/**
+ * Members' activity summed over the months from `fromMonth` on (every month when null): of the members named,
+ * or of every member of the programme with activity (`memberIds` null, for placing them all at once).
+ */
+export async function sumTierCounts(db: Trx, programId: string, memberIds: string[] | null, fromMonth: string | null): Promise<Map<string, TierCounts>> {
   const counts = new Map<string, TierCounts>();
-  if (memberIds.length === 0) return counts;
-  let query = db
-    .selectFrom('tierMetricMonths')
-    .select((eb) => [
-      'memberId',
-      eb.fn.sum<number>('pointsEarned').as('pointsEarned'),
-      eb.fn.sum<number>('spendMinor').as('spendMinor'),
-      eb.fn.sum<number>('purchases').as('purchases'),
-    ])
-    .where('programId', '=', programId)
-    .where('memberId', 'in', memberIds);
-  if (fromMonth !== null) query = query.where('month', '>=', fromMonth);
-  for (const row of await query.groupBy('memberId').execute()) {
-    counts.set(row.memberId, { pointsEarned: Number(row.pointsEarned), spendMinor: Number(row.spendMinor), purchases: Number(row.purchases) });
-  }
-  return counts;
-}
-
-/** Every member of the programme with activity from `fromMonth` on, summed (for placing them all at once). */
-export async function sumTierCountsOfProgram(db: Trx, programId: string, fromMonth: string | null): Promise<Map<string, TierCounts>> {
+  if (memberIds !== null && memberIds.length === 0) return counts;
   let query = db
     .selectFrom('tierMetricMonths')
     .select((eb) => [
@@ -87,8 +71,8 @@ export async function sumTierCountsOfProgram(db: Trx, programId: string, fromMon
       eb.fn.sum<number>('purchases').as('purchases'),
     ])
     .where('programId', '=', programId);
+  if (memberIds !== null) query = query.where('memberId', 'in', memberIds);
   if (fromMonth !== null) query = query.where('month', '>=', fromMonth);
-  const counts = new Map<string, TierCounts>();
   for (const row of await query.groupBy('memberId').execute()) {
     counts.set(row.memberId, { pointsEarned: Number(row.pointsEarned), spendMinor: Number(row.spendMinor), purchases: Number(row.purchases) });
   }
