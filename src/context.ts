@@ -24,7 +24,9 @@ export type IdPrefix =
   // webhooks: endpoint, delivery, delivery attempt
   | 'whe' | 'dlv' | 'att'
   // referrals: referral, click
-  | 'rfl' | 'clk';
+  | 'rfl' | 'clk'
+  // earn abuse: a held award
+  | 'hld';
 
 export interface Ids {
   /** A time-ordered (UUIDv7-based TypeID) id: new rows land at the right edge of B-tree indexes. */

@@ -54,6 +54,8 @@ export const problemCodes = [
   'referral_code_already_customised',
   'self_referral',
   'referral_not_reviewable',
+  'earn_hold_not_found',
+  'earn_hold_not_reviewable',
 ] as const;
 
 export type ProblemCode = (typeof problemCodes)[number];

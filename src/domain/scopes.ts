@@ -19,6 +19,9 @@ export const apiScopes = [
   'referrals:read',
   // Configuring the referral programme and reviewing flagged referrals.
   'referrals:write',
+  // The daily earn limit's held awards and a member's earn-abuse picture; write: approving or rejecting them.
+  'fraud:read',
+  'fraud:write',
   'webhooks:read',
   'webhooks:write',
 ] as const;

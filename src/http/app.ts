@@ -18,6 +18,7 @@ import { tierRoutes } from './routes/tiers.routes.js';
 import { webhookRoutes } from './routes/webhooks.routes.js';
 import { referralRoutes } from './routes/referrals.routes.js';
 import { referralReviewRoutes } from './routes/referral-reviews.routes.js';
+import { earnHoldRoutes } from './routes/earn-holds.routes.js';
 import { Problem } from './schemas.js';
 import { validatorCompiler } from './validation.js';
 
@@ -71,6 +72,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   webhookRoutes(app, ctx);
   referralRoutes(app, ctx);
   referralReviewRoutes(app, ctx);
+  earnHoldRoutes(app, ctx);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -57,6 +57,8 @@ export const problemStatus: Record<ProblemCode, { status: number; title: string 
   referral_code_already_customised: { status: 409, title: 'The referral code was already customised' },
   self_referral: { status: 422, title: 'A member cannot refer themself' },
   referral_not_reviewable: { status: 409, title: 'The referral is not awaiting review' },
+  earn_hold_not_found: { status: 404, title: 'No such held award' },
+  earn_hold_not_reviewable: { status: 409, title: 'The held award was already decided' },
 };
 
 /** The stable `type` URI of a problem: a path on this server, e.g. `/problems/insufficient-points`. */

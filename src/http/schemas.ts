@@ -172,6 +172,15 @@ export const EventBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const DailyEarnEvidence = Type.Object(
+  {
+    earnedLast24h: Type.Integer({ description: 'Points the member earned from events in the 24 hours before' }),
+    award: Type.Integer({ description: 'What this event would add' }),
+    maxPointsPerDay: Type.Integer({ description: "The programme's limit when it was checked" }),
+  },
+  { description: 'Why the daily earn limit held the award' },
+);
+
 export const EventResult = Type.Object(
   {
     event: Type.Object({
@@ -187,7 +196,9 @@ export const EventResult = Type.Object(
         ruleId: Type.String(),
         ruleVersion: Type.Integer(),
         points: Type.Integer(),
-        status: Type.Union([Type.Literal('pending'), Type.Literal('available')]),
+        status: Type.Union([Type.Literal('pending'), Type.Literal('available'), Type.Literal('held')], {
+          description: '`held`: the daily earn limit holds the award for review; nothing was posted',
+        }),
       }),
     ),
     clawback: Type.Optional(Type.Object({ points: Type.Integer(), unrecovered: Type.Integer() })),
@@ -195,6 +206,17 @@ export const EventResult = Type.Object(
       Type.Object(
         { tier: Type.String(), factor: Type.Number(), points: Type.Integer({ description: 'Points the multiplier added to the rules’ total' }) },
         { description: "The member's tier multiplier, applied after the rule multipliers, rounded down" },
+      ),
+    ),
+    held: Type.Optional(
+      Type.Object(
+        {
+          id: Type.String({ description: 'The held award, to approve or reject at /v1/earn-holds/{id}' }),
+          points: Type.Integer({ description: 'What the event would have earned, tier bonus included' }),
+          reason: Type.Literal('daily_earn_limit'),
+          evidence: DailyEarnEvidence,
+        },
+        { description: "The programme's daily earn limit held the award for review instead of posting it" },
       ),
     ),
     referral: Type.Optional(
@@ -285,6 +307,9 @@ export const Program = Type.Object({
   pendingDays: Type.Integer(),
   expiryMonths: Nullable(Type.Integer()),
   expiryWarningDays: Nullable(Type.Integer({ description: 'Days before a lot expires that points.expiring goes out; null: no warning' })),
+  maxPointsPerDay: Nullable(
+    Type.Integer({ description: 'The daily earn limit: most points a member earns from events in any 24 hours; an award past it is held for review (`/v1/earn-holds`). Null: no limit' }),
+  ),
   coupons: Type.Object({
     prefix: Nullable(Type.String({ description: 'What generated coupon codes start with' })),
     length: Type.Integer({ description: 'Random characters per generated code' }),

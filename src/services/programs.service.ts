@@ -1,7 +1,7 @@
 /**
  * Programmes: the tenant. Creating one also creates its base earn rule (1 point per whole unit of money spent,
  * rounded down, available at once, no expiry) and a first secret API key, shown exactly once. Its settings
- * (name, pending days, expiry, the expiry warning, coupon format and validity) change with `updateProgram`;
+ * (name, pending days, expiry, the expiry warning, the daily earn limit, coupon format and validity) change with `updateProgram`;
  * the changes apply to what happens next (new lots, new coupons), never to lots or coupons that exist.
  */
 import { DomainError } from '../domain/errors.js';
@@ -21,6 +21,8 @@ import type { ProgramRow } from '../storage/schema.js';
 export interface ProgramSettingsView extends ProgramView {
   /** Days before a lot expires that the points.expiring warning goes out; null: no warning. */
   expiryWarningDays: number | null;
+  /** The daily earn limit: most points a member earns in any 24 hours; an award past it is held for review. */
+  maxPointsPerDay: number | null;
   coupons: {
     /** What generated codes start with; null: nothing. */
     prefix: string | null;
@@ -37,6 +39,7 @@ export function programSettingsView(row: ProgramRow): ProgramSettingsView {
   return {
     ...programView(row),
     expiryWarningDays: row.expiryWarningDays,
+    maxPointsPerDay: row.maxPointsPerDay,
     coupons: {
       prefix: row.couponPrefix,
       length: row.couponLength,
@@ -125,11 +128,14 @@ export async function getProgram(ctx: ServiceContext, programId: string): Promis
   return programSettingsView(row);
 }
 
+const maxDailyEarnLimit = 1_000_000_000;
+
 export interface UpdateProgramInput {
   name?: string;
   pendingDays?: number;
   expiryMonths?: number | null;
   expiryWarningDays?: number | null;
+  maxPointsPerDay?: number | null;
   coupons?: { prefix?: string | null; length?: number; validityDays?: number; refundExpired?: boolean };
 }
 
@@ -163,6 +169,13 @@ export async function updateProgram(ctx: ServiceContext, programId: string, inpu
       throw DomainError.field('validation_failed', '/expiryWarningDays', 'expiryWarningDays is a whole number from 1 to 365, or null for no warning.');
     }
     changes.expiryWarningDays = days;
+  }
+  if (input.maxPointsPerDay !== undefined) {
+    const limit = input.maxPointsPerDay;
+    if (limit !== null && (!Number.isInteger(limit) || limit < 1 || limit > maxDailyEarnLimit)) {
+      throw DomainError.field('validation_failed', '/maxPointsPerDay', `maxPointsPerDay is a whole number from 1 to ${maxDailyEarnLimit}, or null for no limit.`);
+    }
+    changes.maxPointsPerDay = limit;
   }
   const coupons = input.coupons ?? {};
   if (coupons.prefix !== undefined) changes.couponPrefix = checkCouponPrefix(coupons.prefix, '/coupons/prefix');

@@ -4,6 +4,7 @@
  * from SQLite and PostgreSQL; flags are integers 0/1 for the same reason. JSON is stored as text.
  */
 import type { Insertable, Selectable } from 'kysely';
+import type { FraudTables } from './fraud.schema.js';
 import type { ReferralTables } from './referrals.schema.js';
 import type { RewardTables } from './rewards.schema.js';
 import type { TierTables } from './tiers.schema.js';
@@ -23,6 +24,8 @@ export interface ProgramsTable {
   expiryMonths: number | null;
   /** Days before a lot expires that the points.expiring warning is written; null: no warning. */
   expiryWarningDays: number | null;
+  /** The daily earn limit: most points a member earns in any 24 hours before awards are held; null: none. */
+  maxPointsPerDay: number | null;
   /** Bumped on every rule change, so processes can tell their cached rule set is stale with one read. */
   rulesVersion: number;
   createdAt: Instant;
@@ -102,6 +105,8 @@ export interface OrdersTable {
   pointsClawedBack: number;
   /** Points a refund should have taken back but the member had already spent. */
   pointsUnrecovered: number;
+  /** Points of the purchase held by the daily earn limit, until a reviewer decides (then 0). */
+  heldPoints: number;
   createdAt: Instant;
 }
 
@@ -200,7 +205,7 @@ export interface JobLeasesTable {
   leaseUntil: Instant;
 }
 
-export interface Database extends RewardTables, TierTables, WebhookTables, ReferralTables {
+export interface Database extends RewardTables, TierTables, WebhookTables, ReferralTables, FraudTables {
   programs: ProgramsTable;
   apiKeys: ApiKeysTable;
   members: MembersTable;

@@ -33,3 +33,25 @@ export function earnThenRefund(member: { refundedOrders: number; purchaseCount: 
   if (refundedOrders < policy.minRefunds || refundedOrders < policy.minShare * purchaseCount) return null;
   return { signal: 'earn_then_refund', evidence: { refundedOrders, purchases: purchaseCount } };
 }
+
+export interface HeldLine {
+  ruleId: string | null;
+  ruleVersion: number | null;
+  points: number;
+}
+
+/**
+ * The lines an approved hold posts when refunds took part of its order meanwhile: each line scaled to
+ * `award / total` and rounded down, the remainder on the largest line, so the lines add up to `award` exactly
+ * and each rule keeps its share of the credit. Lines that come to nothing are left out.
+ */
+export function scaleHeldLines(lines: readonly HeldLine[], award: number): HeldLine[] {
+  const total = lines.reduce((sum, line) => sum + line.points, 0);
+  if (award <= 0 || total <= 0) return [];
+  if (award >= total) return lines.map((line) => ({ ...line }));
+  const scaled = lines.map((line) => ({ ...line, points: Math.floor((line.points * award) / total) }));
+  const largest = scaled.reduce((best, line, i) => (line.points > (scaled[best]?.points ?? -Infinity) ? i : best), 0);
+  const target = scaled[largest];
+  if (target) target.points += award - scaled.reduce((sum, line) => sum + line.points, 0);
+  return scaled.filter((line) => line.points !== 0);
+}

@@ -11,6 +11,8 @@ export const webhookEventTypes = [
   'points.spent',
   'points.expired',
   'points.expiring',
+  'points.held',
+  'points.hold_rejected',
   'points.adjusted',
   'tier.changed',
   'reward.redeemed',

@@ -14,6 +14,7 @@ const ProgramPatch = Type.Object(
     pendingDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 365 })),
     expiryMonths: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 120 }))),
     expiryWarningDays: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 365 }))),
+    maxPointsPerDay: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 1_000_000_000 }))),
     coupons: Type.Optional(
       Type.Object(
         {

@@ -28,9 +28,11 @@ import { addDays, addMonths } from '../../domain/periods.js';
 import { evaluateRules, limitedPeriodKeys, usageKey, type CompiledRule } from '../../domain/rules/evaluate.js';
 import type { MemberFacts } from '../../domain/rules/rule.js';
 import { applyTierMultiplier } from '../../domain/tiers/multiplier.js';
+import { checkDailyEarn, type DailyEarnCheck } from '../../domain/fraud/earn-abuse.js';
 import type { ServiceContext } from '../../context.js';
 import { WriteBatch, type Cell } from '../../storage/bulk.js';
 import { outboxRow, type OutboxMessage, type OutboxRow } from '../../storage/outbox.js';
+import { sumPointsEarnedSinceOfMembers } from '../../storage/repositories/earn-holds.repository.js';
 import { findEvents, findOrders } from '../../storage/repositories/events.repository.js';
 import { listOpenLotsOfMembers, postingRows } from '../../storage/repositories/ledger.repository.js';
 import { lockMembers } from '../../storage/repositories/members.repository.js';
@@ -58,7 +60,16 @@ export interface EventAward {
   ruleId: string;
   ruleVersion: number;
   points: number;
-  status: 'pending' | 'available';
+  /** `held`: the daily earn limit holds the event's award for review (`held` in the response says why). */
+  status: 'pending' | 'available' | 'held';
+}
+
+/** An award the daily earn limit held for review instead of posting it. */
+export interface HeldAward {
+  id: string;
+  points: number;
+  reason: 'daily_earn_limit';
+  evidence: DailyEarnCheck['evidence'];
 }
 
 export interface EventResponse {
@@ -68,6 +79,8 @@ export interface EventResponse {
   clawback?: { points: number; unrecovered: number };
   /** Only when the member's tier multiplied the rules' points: the level, its factor and the points it added. */
   tierMultiplier?: TierMultiplierAward;
+  /** Only when the daily earn limit held the award: nothing was posted; a reviewer approves or rejects it. */
+  held?: HeldAward;
   /** Only when the event moved a referral (`{id, status}` after it), or carried a code that could not refer (`{ignored}`). */
   referral?: ReferralNote;
   balance: { available: number; pending: number };
@@ -89,6 +102,7 @@ export type IngestOutcome = { ok: true; outcome: EventOutcome } | { ok: false; e
 
 /** Allowance for clocks of the business's systems running ahead of ours. */
 const FUTURE_SKEW_MS = 5 * 60_000;
+const DAY_MS = 86_400_000;
 
 export function eventHash(input: RecordEventInput): string {
   return requestHash({ type: input.type, memberId: input.memberId, externalId: input.externalId, occurredAt: input.occurredAt, data: input.data });
@@ -103,6 +117,8 @@ interface MemberState {
   purchaseCount: number;
   /** Orders refunded after they earned points (the earn-then-refund counter). */
   refundedOrders: number;
+  /** Points earned from events in the 24 hours before now, kept only when the programme has a daily limit. */
+  earnedLast24h: number;
   /** The effective tier level (`members.tier`), moved by upgrades of earlier events of the group. */
   tier: string | null;
   changed: boolean;
@@ -111,7 +127,7 @@ interface MemberState {
 }
 
 interface OrderState {
-  row: Insertable<OrdersTable> & { refundedMinor: number; pointsClawedBack: number; pointsUnrecovered: number };
+  row: Insertable<OrdersTable> & { refundedMinor: number; pointsClawedBack: number; pointsUnrecovered: number; heldPoints: number };
   isNew: boolean;
   changed: boolean;
 }
@@ -127,6 +143,7 @@ class Writes {
   lotRemaining = new Map<string, number>();
   usage = new Map<string, { ruleId: string; memberId: string; periodKey: string; count: number }>();
   outbox: OutboxRow[] = [];
+  holds: Insertable<Database['earnHolds']>[] = [];
 
   posting(programId: string, posting: Posting, meta: { id: string; memberId: string; reason: string; eventId: string; createdAt: number }): void {
     const rows = postingRows(programId, posting, meta);
@@ -165,6 +182,8 @@ export async function ingestEvents(
   );
   const members = new Map<string, MemberState>();
   const byExternalId = new Map<string, MemberState>();
+  const earnedLast24h =
+    program.maxPointsPerDay === null ? new Map<string, number>() : await sumPointsEarnedSinceOfMembers(trx, programId, memberRows.map((m) => m.id), now - DAY_MS);
   for (const row of memberRows) {
     const state: MemberState = {
       row,
@@ -173,6 +192,7 @@ export async function ingestEvents(
       lifetimeEarned: row.lifetimeEarned,
       purchaseCount: row.purchaseCount,
       refundedOrders: row.refundedOrders,
+      earnedLast24h: earnedLast24h.get(row.id) ?? 0,
       tier: row.tier,
       changed: false,
       lots: null,
@@ -319,6 +339,7 @@ function planEvent(plan: Plan, input: RecordEventInput): EventResponse {
     awarded: posted.awarded,
     ...(posted.clawback ? { clawback: posted.clawback } : {}),
     ...(posted.tierMultiplier ? { tierMultiplier: posted.tierMultiplier } : {}),
+    ...(posted.held ? { held: posted.held } : {}),
     balance,
   };
 }
@@ -341,6 +362,7 @@ interface Posted {
   awarded: EventAward[];
   clawback?: { points: number; unrecovered: number };
   tierMultiplier?: TierMultiplierAward;
+  held?: HeldAward;
   /** The outbox message the event causes, if any; the member's balance after the event is added to its data. */
   message?: OutboxMessage;
 }
@@ -386,7 +408,32 @@ function planEarn(plan: Plan, member: MemberState, input: RecordEventInput, occu
   const postedLines = tierMultiplier ? [...lines, { ruleId: null, ruleVersion: null, points: bonus }] : lines;
   let lotId: string | null = null;
   let status: EventAward['status'] = 'available';
-  if (total > 0) {
+  // The daily earn limit, over what the member earned in the last 24 hours including this group's awards.
+  const daily = member.row.status === 'active' ? checkDailyEarn(member.earnedLast24h, total, program.maxPointsPerDay) : null;
+  const held: HeldAward | undefined =
+    daily?.decision === 'flag' ? { id: ctx.ids.next('hld'), points: total, reason: 'daily_earn_limit', evidence: daily.evidence } : undefined;
+  if (held) {
+    status = 'held';
+    writes.holds.push({
+      programId: program.id,
+      id: held.id,
+      memberId: member.row.id,
+      eventId: input.id,
+      eventType: input.type,
+      orderId: purchase?.orderId ?? null,
+      points: total,
+      lines: JSON.stringify(postedLines),
+      occurredAt,
+      evidence: JSON.stringify(held.evidence),
+      status: 'held',
+      pointsAwarded: null,
+      transactionId: null,
+      review: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+  } else if (total > 0) {
+    member.earnedLast24h += total;
     lotId = ctx.ids.next('lot');
     const availableAt = isPurchase && program.pendingDays > 0 ? addDays(new Date(occurredAt), program.pendingDays, program.timezone).getTime() : occurredAt;
     const pending = availableAt > now;
@@ -411,7 +458,8 @@ function planEarn(plan: Plan, member: MemberState, input: RecordEventInput, occu
   }
   if (isPurchase) member.purchaseCount += 1;
   member.changed = true;
-  plan.tiers.count(member.row.id, occurredAt, { pointsEarned: Math.max(total, 0), spendMinor: purchase?.total ?? 0, purchases: isPurchase ? 1 : 0 });
+  const earned = held ? 0 : Math.max(total, 0);
+  plan.tiers.count(member.row.id, occurredAt, { pointsEarned: earned, spendMinor: purchase?.total ?? 0, purchases: isPurchase ? 1 : 0 });
   if (isPurchase) plan.tiers.notePurchase(input.id, occurredAt);
   if (member.row.status === 'active') {
     const change = plan.tiers.upgrade(ctx, member.row.id, member.tier, input.id);
@@ -440,14 +488,27 @@ function planEarn(plan: Plan, member: MemberState, input: RecordEventInput, occu
         totalMinor: purchase.total,
         currency: purchase.currency,
         refundedMinor: 0,
-        pointsEarned: Math.max(total, 0),
+        pointsEarned: earned,
         pointsClawedBack: 0,
         pointsUnrecovered: 0,
+        heldPoints: held ? total : 0,
         createdAt: now,
       },
     });
   }
   const awarded = lines.map((line) => ({ ...line, status }));
+  if (held) {
+    return {
+      awarded,
+      ...(tierMultiplier ? { tierMultiplier } : {}),
+      held,
+      message: {
+        type: 'points.held',
+        memberId: member.row.id,
+        data: { memberId: member.row.id, eventId: input.id, eventType: input.type, holdId: held.id, points: total, reason: held.reason, evidence: held.evidence },
+      },
+    };
+  }
   if (total <= 0) return { awarded };
   return {
     awarded,
@@ -516,7 +577,8 @@ function planRefund(plan: Plan, member: MemberState, input: RecordEventInput): P
     spendMinor: -amount,
     purchases: order.row.refundedMinor + amount === order.row.totalMinor ? -1 : 0,
   });
-  if (order.row.refundedMinor === 0 && order.row.pointsEarned > 0) {
+  // A held order counts too: earning (or trying to) and then returning is the pattern, whatever the review says.
+  if (order.row.refundedMinor === 0 && (order.row.pointsEarned > 0 || order.row.heldPoints > 0)) {
     member.refundedOrders += 1;
     member.changed = true;
   }
@@ -554,6 +616,7 @@ async function writeGroup(trx: Trx, plan: Plan, events: Insertable<Database['eve
     .insertMany('ledgerTransactions', writes.transactions)
     .insertMany('ledgerEntries', writes.entries)
     .insertMany('outboxMessages', writes.outbox)
+    .insertMany('earnHolds', writes.holds)
     .updateMany(
       'members',
       programId,

@@ -6,6 +6,7 @@ import * as tiers from './0004-tiers.js';
 import * as webhooks from './0005-webhooks.js';
 import * as jobLeases from './0006-job-leases.js';
 import * as referrals from './0007-referrals.js';
+import * as earnHolds from './0008-earn-holds.js';
 
 /** Every migration, in order. A migration on main is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005-webhooks': webhooks,
   '0006-job-leases': jobLeases,
   '0007-referrals': referrals,
+  '0008-earn-holds': earnHolds,
 };

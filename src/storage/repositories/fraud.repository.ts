@@ -143,19 +143,3 @@ export async function lockReferral(trx: Trx, storage: Storage, programId: string
 export async function setReferralReview(trx: Trx, programId: string, referralId: string, review: string, now: number): Promise<void> {
   await trx.updateTable('referrals').set({ review, updatedAt: now }).where('programId', '=', programId).where('id', '=', referralId).execute();
 }
-
-/** Points a member earned (ledger transactions of kind `earn`, onto their accounts) since `since`. */
-export async function sumPointsEarnedSince(db: Trx, programId: string, memberId: string, since: number): Promise<number> {
-  const row = await db
-    .selectFrom('ledgerEntries as e')
-    .innerJoin('ledgerTransactions as t', (join) => join.onRef('t.programId', '=', 'e.programId').onRef('t.id', '=', 'e.transactionId'))
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('e.amount'), eb.val(0)).as('points'))
-    .where('e.programId', '=', programId)
-    .where('e.memberId', '=', memberId)
-    .where('e.account', 'in', ['member_available', 'member_pending'])
-    .where('e.amount', '>', 0)
-    .where('t.kind', '=', 'earn')
-    .where('e.createdAt', '>', since)
-    .executeTakeFirst();
-  return Number(row?.points ?? 0);
-}
