@@ -92,21 +92,24 @@ const profile = {
 
 export const ExternalId = Type.String({ minLength: 1, maxLength: 200 });
 
+/** What the client saw of the member's device; Trouw keeps only keyed hashes of the IP and device id. */
+function ClientContext(description: string) {
+  return Type.Object(
+    {
+      ip: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+      userAgent: Type.Optional(Type.String({ maxLength: 1000 })),
+      deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    },
+    { additionalProperties: false, description },
+  );
+}
+
 export const EnrolMemberBody = Type.Object(
   {
     externalId: ExternalId,
     ...profile,
     referralCode: Type.Optional(Type.String({ minLength: 4, maxLength: 32, description: "The referring member's code" })),
-    context: Type.Optional(
-      Type.Object(
-        {
-          ip: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-          userAgent: Type.Optional(Type.String({ maxLength: 1000 })),
-          deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-        },
-        { additionalProperties: false, description: "The friend's sign-up as the client saw it; stored only as keyed hashes, for the referral fraud check" },
-      ),
-    ),
+    context: Type.Optional(ClientContext("The friend's sign-up as the client saw it; stored only as keyed hashes, for the referral fraud check")),
   },
   { additionalProperties: false },
 );
@@ -168,6 +171,11 @@ export const EventBody = Type.Object(
     externalId: Type.Optional(ExternalId),
     occurredAt: Type.Optional(Type.String({ format: 'date-time' })),
     data: Type.Optional(FreeObject),
+    context: Type.Optional(
+      ClientContext(
+        "The member's device as the client saw it. Used when a purchase's `data.referralCode` attributes a referral (the sign-up fraud check); stored only as keyed hashes, never in the event",
+      ),
+    ),
   },
   { additionalProperties: false },
 );

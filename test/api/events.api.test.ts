@@ -310,6 +310,19 @@ forEachDialect('events api', (db) => {
         expect((await memberState(client, member.id)).entries).toBe(0);
       });
 
+      it('takes a device context, refuses a bad one at its pointer, and treats another context as another body', async () => {
+        const { client, member } = await setup();
+        const body = { ...purchase('evt-ctx', member.id, 1000, 'order-ctx'), context: { ip: '203.0.113.4', deviceId: 'dev-1', userAgent: 'Kassa/2.1' } };
+        expectProblem(await client.post('/v1/events', { ...body, context: { ip: '' } }), 400, 'validation_failed', '/context/ip');
+        expectProblem(await client.post('/v1/events', { ...body, context: { mac: 'aa:bb' } }), 400, 'validation_failed', '/context/mac');
+        expect((await memberState(client, member.id)).entries).toBe(0);
+        const first = await client.post('/v1/events', body);
+        expect(first.statusCode, first.body).toBe(201);
+        expect(first.body).not.toContain('dev-1');
+        expect((await client.post('/v1/events', body)).headers['idempotent-replayed']).toBe('true');
+        expectProblem(await client.post('/v1/events', { ...body, context: { ip: '203.0.113.5' } }), 409, 'event_id_reused_with_different_body');
+      });
+
       it('refuses a refund without an orderId or with a zero amount', async () => {
         const { client, member } = await setup();
         await client.post('/v1/events', purchase('evt-z', member.id, 1000, 'order-z'));

@@ -249,6 +249,26 @@ forEachDialect('referrals', (db) => {
       expect(await outboxTypes(db, programId)).toEqual(['referral.signed_up', 'referral.qualified', 'referral.rewarded']);
     });
 
+    it("the purchase's context feeds the fraud check: the referrer's own device flags the referral, and the friend's device is recorded as a hash", async () => {
+      const { programId } = await givenProgram(db.ctx);
+      await givenReferralProgram(db.ctx, programId);
+      const referrer = await enrolMember(db.ctx, programId, { externalId: uniqueId('customer'), context: { deviceId: 'dev-family-ipad', ip: '198.51.100.7' } });
+      const friend = await givenMember(db.ctx, programId);
+      const data = { orderId: uniqueId('order'), total: 2_500, currency: 'EUR', referralCode: referrer.referralCode };
+      const purchase = await givenPurchase(db.ctx, programId, friend.id, 2_500, { data, context: { deviceId: 'dev-family-ipad', ip: '203.0.113.9' } });
+      expect(purchase.response.referral).toMatchObject({ status: 'flagged' });
+      const referral = await referralOf(db, programId, friend.id);
+      expect(referral.signals).toEqual([expect.objectContaining({ signal: 'same_device_as_referrer', stage: 'signup' })]);
+      const fingerprints = await db.ctx.storage.db.selectFrom('memberFingerprints').select(['kind', 'valueHash']).where('memberId', '=', friend.id).orderBy('kind').execute();
+      expect(fingerprints.map((f) => f.kind)).toEqual(['device', 'ip']);
+      expect(JSON.stringify(fingerprints)).not.toContain('dev-family-ipad');
+      expect((await getBalance(db.ctx, programId, referrer.id)).available).toBe(0);
+      // Without a context the same purchase would have been rewarded at once (the test above).
+      const honestFriend = await givenMember(db.ctx, programId);
+      const honest = await givenPurchase(db.ctx, programId, honestFriend.id, 2_500, { data: { ...data, orderId: uniqueId('order') }, context: { deviceId: 'dev-other', ip: '203.0.113.10' } });
+      expect(honest.response.referral).toMatchObject({ status: 'rewarded' });
+    });
+
     it('existing members cannot be referred: the purchase earns as usual and says why the code was ignored', async () => {
       const { programId } = await givenProgram(db.ctx);
       await givenReferralProgram(db.ctx, programId);

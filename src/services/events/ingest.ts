@@ -41,6 +41,7 @@ import { readRuleUsageOfMembers, upsertRuleUsage } from '../../storage/repositor
 import type { Database, MemberRow, OrdersTable, ProgramRow } from '../../storage/schema.js';
 import type { Trx } from '../../storage/transaction.js';
 import { requestHash } from '../request-hash.js';
+import type { ClientContext } from '../fraud/referral-fraud.js';
 import { GroupReferrals, type ReferralNote } from '../referrals/ingest-referrals.js';
 import { GroupTiers } from '../tiers/ingest-tiers.js';
 import { tierChangedMessage } from '../tiers/tier-changes.js';
@@ -54,6 +55,8 @@ export interface RecordEventInput {
   externalId?: string;
   occurredAt?: string;
   data: Record<string, unknown>;
+  /** The member's device as the client saw it: for the fraud check of a referral this event attributes. */
+  context?: ClientContext;
 }
 
 export interface EventAward {
@@ -105,7 +108,7 @@ const FUTURE_SKEW_MS = 5 * 60_000;
 const DAY_MS = 86_400_000;
 
 export function eventHash(input: RecordEventInput): string {
-  return requestHash({ type: input.type, memberId: input.memberId, externalId: input.externalId, occurredAt: input.occurredAt, data: input.data });
+  return requestHash({ type: input.type, memberId: input.memberId, externalId: input.externalId, occurredAt: input.occurredAt, data: input.data, context: input.context });
 }
 
 /** A member as the plan sees it: the locked row plus what earlier events of the group did to it. */
@@ -474,6 +477,7 @@ function planEarn(plan: Plan, member: MemberState, input: RecordEventInput, occu
       { id: member.row.id, status: member.row.status, referredByMemberId: member.row.referredByMemberId, purchasesBefore: member.purchaseCount - 1 },
       purchase,
       input.data,
+      input.context ?? {},
       now,
     );
     plan.orders.set(purchase.orderId, {

@@ -35,13 +35,14 @@ import {
 } from '../../storage/repositories/referrals.repository.js';
 import type { ProgramRow } from '../../storage/schema.js';
 import type { Trx } from '../../storage/transaction.js';
+import { recordFingerprints, type ClientContext } from '../fraud/referral-fraud.js';
 import { endOnRefund, loadReferralProgram, qualifyReferral, startReferral, type ReferralProgram } from './lifecycle.js';
 
 export type ReferralIgnoredReason = 'existing_member' | 'already_referred' | 'self_referral' | 'referral_code_unknown';
 export type ReferralNote = { id: string; status: ReferralStatus } | { ignored: ReferralIgnoredReason };
 
 type Intent =
-  | { kind: 'attribute'; eventId: string; friendId: string; referrerId: string; code: string; order: Order | null }
+  | { kind: 'attribute'; eventId: string; friendId: string; referrerId: string; code: string; order: Order | null; context: ClientContext }
   | { kind: 'qualify'; eventId: string; friendId: string; order: Order }
   | { kind: 'refund'; eventId: string; orderId: string; totalMinor: number; refundedMinor: number };
 
@@ -114,6 +115,7 @@ export class GroupReferrals {
     member: { id: string; status: string; referredByMemberId: string | null; purchasesBefore: number },
     purchase: { orderId: string; total: number },
     data: Record<string, unknown>,
+    context: ClientContext,
     now: number,
   ): void {
     if (!this.enabled || member.status !== 'active') return;
@@ -132,7 +134,7 @@ export class GroupReferrals {
       if (ignored !== null || owner === undefined) {
         this.notes.set(eventId, { ignored: ignored ?? 'referral_code_unknown' });
       } else {
-        this.intents.push({ kind: 'attribute', eventId, friendId: member.id, referrerId: owner, code, order: qualifies ? order : null });
+        this.intents.push({ kind: 'attribute', eventId, friendId: member.id, referrerId: owner, code, order: qualifies ? order : null, context });
         this.byFriend.set(member.id, { status: qualifies ? 'qualified' : 'signed_up', expiresAt: null });
         return;
       }
@@ -172,10 +174,12 @@ export class GroupReferrals {
     for (const intent of this.intents) {
       if (intent.kind === 'attribute') {
         // A friend attributed on a purchase is linked to the referrer like one enrolled with the code.
+        // The purchase's context is the friend's sign-up as far as the fraud check is concerned.
         await setReferredBy(trx, program.id, intent.friendId, intent.referrerId, now);
+        await recordFingerprints(ctx, trx, program.id, intent.friendId, intent.context, now);
         let row: ReferralRow | null = await startReferral(
           ctx, trx, program, referralProgram,
-          { referrerMemberId: intent.referrerId, friendMemberId: intent.friendId, code: intent.code, context: {} },
+          { referrerMemberId: intent.referrerId, friendMemberId: intent.friendId, code: intent.code, context: intent.context },
           now,
         );
         if (intent.order && row.status === 'signed_up') {
