@@ -113,21 +113,22 @@ export async function getReferralStats(ctx: ServiceContext, programId: string, q
   const byReferral = Number(members.referred ?? 0);
   const membersAtStart = Number(members.before ?? 0);
 
+  // Ranked by the database: only the ten rows leave it, however many referrers the programme has.
+  const rewardedInPeriod = sql<string>`sum(case when rewarded_at >= ${from} and rewarded_at < ${to} then 1 else 0 end)`;
+  const signUpsInPeriod = sql<string>`sum(case when created_at >= ${from} and created_at < ${to} then 1 else 0 end)`;
   const top = await db
     .selectFrom('referrals')
-    .select([
-      'referrerMemberId',
-      sql<string>`sum(case when rewarded_at >= ${from} and rewarded_at < ${to} then 1 else 0 end)`.as('rewarded'),
-      sql<string>`sum(case when created_at >= ${from} and created_at < ${to} then 1 else 0 end)`.as('signups'),
-    ])
+    .select(['referrerMemberId', rewardedInPeriod.as('rewarded'), signUpsInPeriod.as('signups')])
     .where('programId', '=', programId)
+    .where((eb) => eb.or([eb.and([eb('rewardedAt', '>=', from), eb('rewardedAt', '<', to)]), eb.and([eb('createdAt', '>=', from), eb('createdAt', '<', to)])]))
     .groupBy('referrerMemberId')
+    .having(rewardedInPeriod, '>', sql<string>`0`)
+    .orderBy(rewardedInPeriod, 'desc')
+    .orderBy(signUpsInPeriod, 'desc')
+    .orderBy('referrerMemberId')
+    .limit(10)
     .execute();
-  const topReferrers = top
-    .map((r) => ({ memberId: r.referrerMemberId, rewarded: Number(r.rewarded), signUps: Number(r.signups) }))
-    .filter((r) => r.rewarded > 0)
-    .sort((a, b) => b.rewarded - a.rewarded || b.signUps - a.signUps || (a.memberId < b.memberId ? -1 : 1))
-    .slice(0, 10);
+  const topReferrers = top.map((r) => ({ memberId: r.referrerMemberId, rewarded: Number(r.rewarded), signUps: Number(r.signups) }));
 
   return {
     from: new Date(from).toISOString(),
