@@ -56,6 +56,20 @@ export const problemCodes = [
   'referral_not_reviewable',
   'earn_hold_not_found',
   'earn_hold_not_reviewable',
+  'csrf_token_invalid',
+  'invalid_credentials',
+  'login_locked',
+  'rate_limited',
+  'program_not_selected',
+  'program_access_denied',
+  'user_not_found',
+  'team_member_exists',
+  'last_owner',
+  'weak_password',
+  'api_key_not_found',
+  'portal_token_invalid',
+  'portal_key_not_found',
+  'program_slug_taken',
 ] as const;
 
 export type ProblemCode = (typeof problemCodes)[number];

@@ -17,13 +17,22 @@ export const apiScopes = [
   'tiers:write',
   'memberships:write',
   'referrals:read',
-  // Configuring the referral programme and reviewing flagged referrals.
+  // Configuring the referral programme.
   'referrals:write',
+  // Approving or rejecting flagged referrals (support staff review without configuring).
+  'referrals:review',
   // The daily earn limit's held awards and a member's earn-abuse picture; write: approving or rejecting them.
   'fraud:read',
   'fraud:write',
   'webhooks:read',
   'webhooks:write',
+  // The dashboard's figures and exports.
+  'analytics:read',
+  // The team (users and roles), API keys, the audit log, the member portal's secrets: owners only.
+  'team:write',
+  'keys:write',
+  'audit:read',
+  'portal:write',
 ] as const;
 export type ApiScope = (typeof apiScopes)[number];
 

@@ -59,6 +59,20 @@ export const problemStatus: Record<ProblemCode, { status: number; title: string 
   referral_not_reviewable: { status: 409, title: 'The referral is not awaiting review' },
   earn_hold_not_found: { status: 404, title: 'No such held award' },
   earn_hold_not_reviewable: { status: 409, title: 'The held award was already decided' },
+  csrf_token_invalid: { status: 403, title: 'The CSRF token is missing or wrong' },
+  invalid_credentials: { status: 401, title: 'Wrong e-mail or password' },
+  login_locked: { status: 429, title: 'Too many failed logins' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  program_not_selected: { status: 400, title: 'Name the programme' },
+  program_access_denied: { status: 403, title: 'No role in this programme' },
+  user_not_found: { status: 404, title: 'No such user' },
+  team_member_exists: { status: 409, title: 'Already a team member' },
+  last_owner: { status: 409, title: 'A programme keeps an owner' },
+  weak_password: { status: 422, title: 'The password is too weak' },
+  api_key_not_found: { status: 404, title: 'No such API key' },
+  portal_token_invalid: { status: 401, title: 'The member token is not valid' },
+  portal_key_not_found: { status: 404, title: 'No such portal secret' },
+  program_slug_taken: { status: 409, title: 'This programme slug is taken' },
 };
 
 /** The stable `type` URI of a problem: a path on this server, e.g. `/problems/insufficient-points`. */

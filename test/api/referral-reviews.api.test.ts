@@ -176,15 +176,17 @@ forEachDialect('referral reviews api', (db) => {
         expect(await written(db, referralId)).toEqual(before);
       });
 
-      it(`${action}: 401 without a key, 403 without referrals:write, nothing written`, async () => {
+      it(`${action}: 401 without a key, 403 without referrals:review (configuring is not reviewing), nothing written`, async () => {
         const { programId, referralId } = await setup();
         const before = await written(db, referralId);
         const anonymous = await api.request({ method: 'POST', url: `/v1/referrals/${referralId}/${action}`, payload: { reason: 'x' } });
         expectProblem(anonymous, 401, 'unauthenticated');
         const readOnly = await inTransaction(db.ctx.storage, (trx) => issueApiKey(db.ctx, trx, programId, 'support', ['referrals:read']));
         expectProblem(await api.as(readOnly).post(`/v1/referrals/${referralId}/${action}`, { reason: 'x' }), 403, 'insufficient_scope');
+        const configurer = await inTransaction(db.ctx.storage, (trx) => issueApiKey(db.ctx, trx, programId, 'manager', ['referrals:write']));
+        expectProblem(await api.as(configurer).post(`/v1/referrals/${referralId}/${action}`, { reason: 'x' }), 403, 'insufficient_scope');
         expect(await written(db, referralId)).toEqual(before);
-        const writer = await inTransaction(db.ctx.storage, (trx) => issueApiKey(db.ctx, trx, programId, 'reviewer', ['referrals:write']));
+        const writer = await inTransaction(db.ctx.storage, (trx) => issueApiKey(db.ctx, trx, programId, 'reviewer', ['referrals:review']));
         expect((await api.as(writer).post(`/v1/referrals/${referralId}/${action}`, { reason: 'reviewed' })).statusCode).toBe(200);
       });
     }

@@ -13,7 +13,7 @@ export function referralReviewRoutes(app: FastifyInstance, ctx: ServiceContext):
   const tags = ['referrals'];
 
   r.post('/v1/referrals/:id/approve', {
-    config: { scope: 'referrals:write' },
+    config: { scope: 'referrals:review' },
     schema: {
       tags,
       summary: 'Approve a flagged referral',
@@ -25,7 +25,7 @@ export function referralReviewRoutes(app: FastifyInstance, ctx: ServiceContext):
   }, async (request) => approveReferral(ctx, programOf(request), request.params.id, request.body));
 
   r.post('/v1/referrals/:id/reject', {
-    config: { scope: 'referrals:write' },
+    config: { scope: 'referrals:review' },
     schema: {
       tags,
       summary: 'Reject a flagged referral',
