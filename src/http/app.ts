@@ -19,6 +19,7 @@ import { webhookRoutes } from './routes/webhooks.routes.js';
 import { referralRoutes } from './routes/referrals.routes.js';
 import { referralReviewRoutes } from './routes/referral-reviews.routes.js';
 import { earnHoldRoutes } from './routes/earn-holds.routes.js';
+import { analyticsRoutes } from './routes/analytics.routes.js';
 import { Problem } from './schemas.js';
 import { validatorCompiler } from './validation.js';
 
@@ -73,6 +74,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   referralRoutes(app, ctx);
   referralReviewRoutes(app, ctx);
   earnHoldRoutes(app, ctx);
+  analyticsRoutes(app, ctx);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
