@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: the pure core (milliseconds, no database) and everything that needs a database or a server,
-// which runs once per dialect through test/support/dialects.ts.
+// Three projects: the pure core (milliseconds, no database); everything that needs a database or a server,
+// which runs once per dialect through test/support/dialects.ts; and the browser suite (test/e2e).
 export default defineConfig({
   test: {
     projects: [
@@ -15,9 +15,20 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          exclude: ['test/e2e/**'],
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        // Real browser against a real `trouw serve` (test/e2e/support): slow, so its own project, run last.
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 90_000,
+          fileParallelism: false,
         },
       },
     ],
