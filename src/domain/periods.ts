@@ -4,6 +4,7 @@
  * December even though it is still 30 November in UTC.
  */
 import { DateTime } from 'luxon';
+import { DomainError } from './errors.js';
 
 export type LimitPeriod = 'day' | 'week' | 'month' | 'year' | 'lifetime';
 export const limitPeriods: readonly LimitPeriod[] = ['day', 'week', 'month', 'year', 'lifetime'];
@@ -40,4 +41,16 @@ export function addDays(at: Date, days: number, timezone: string): Date {
 /** `MM-DD` of an instant in the programme's timezone: the key of yearly triggers (birthday, anniversary). */
 export function monthDay(at: Date, timezone: string): string {
   return DateTime.fromJSDate(at, { zone: timezone }).toFormat('MM-dd');
+}
+
+/**
+ * A reporting period [from, to) given as RFC 3339 strings (stats and dashboards).
+ * @throws DomainError validation_failed at /from or /to
+ */
+export function reportingPeriod(query: { from: string; to: string }): { from: number; to: number } {
+  const from = Date.parse(query.from);
+  const to = Date.parse(query.to);
+  if (Number.isNaN(from)) throw DomainError.field('validation_failed', '/from', 'from is an RFC 3339 date-time.');
+  if (Number.isNaN(to) || to <= from) throw DomainError.field('validation_failed', '/to', 'to is an RFC 3339 date-time after from.');
+  return { from, to };
 }

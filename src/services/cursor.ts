@@ -20,3 +20,7 @@ export function decodeCursor<T>(cursor: string, check: (value: unknown) => value
 /** The cursor of lists ordered by id: the last id of the previous page. */
 export const isIdCursor = (v: unknown): v is { after: string } =>
   typeof v === 'object' && v !== null && typeof (v as { after?: unknown }).after === 'string';
+
+/** The cursor of lists ordered newest first: the last (smallest) id of the previous page. */
+export const isBeforeCursor = (v: unknown): v is { before: string } =>
+  typeof v === 'object' && v !== null && typeof (v as { before?: unknown }).before === 'string';

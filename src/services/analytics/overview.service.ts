@@ -12,6 +12,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { bucketsOf, type Bucket, type BucketInterval } from '../../domain/analytics/buckets.js';
 import { DomainError } from '../../domain/errors.js';
+import { reportingPeriod } from '../../domain/periods.js';
 import { ratio } from '../../domain/referrals/stats.js';
 import type { ServiceContext } from '../../context.js';
 import { findProgram } from '../../storage/repositories/programs.repository.js';
@@ -60,10 +61,7 @@ export async function getAnalyticsOverview(
   programId: string,
   query: { from: string; to: string; interval?: BucketInterval },
 ): Promise<AnalyticsOverview> {
-  const from = Date.parse(query.from);
-  const to = Date.parse(query.to);
-  if (Number.isNaN(from)) throw DomainError.field('validation_failed', '/from', 'from is an RFC 3339 date-time.');
-  if (Number.isNaN(to) || to <= from) throw DomainError.field('validation_failed', '/to', 'to is an RFC 3339 date-time after from.');
+  const { from, to } = reportingPeriod(query);
   const db = ctx.storage.db;
   const program = await findProgram(db, programId);
   if (!program) throw new DomainError('program_not_found', `No programme ${programId}.`);

@@ -33,9 +33,9 @@ import { findMember, lockMembers } from '../../storage/repositories/members.repo
 import { findProgram } from '../../storage/repositories/programs.repository.js';
 import { addTierCounts } from '../../storage/repositories/tiers.repository.js';
 import { inTransaction } from '../../storage/transaction.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, isBeforeCursor } from '../cursor.js';
 import { iso, type Page } from '../views.js';
-import { maxReviewReasonLength, type ReviewAction, type ReviewInput } from './reviews.js';
+import { reviewReason, type ReviewAction, type ReviewInput } from './reviews.js';
 
 const DAY_MS = 86_400_000;
 
@@ -78,8 +78,6 @@ function earnHoldView(row: EarnHoldsTable): EarnHoldView {
   };
 }
 
-const isBeforeCursor = (v: unknown): v is { before: string } =>
-  typeof v === 'object' && v !== null && typeof (v as { before?: unknown }).before === 'string';
 
 /** The programme's held awards, newest first (`?status=held` is the review queue). @throws DomainError invalid_cursor */
 export async function listEarnHolds(
@@ -119,11 +117,7 @@ export async function rejectEarnHold(ctx: ServiceContext, programId: string, hol
 }
 
 async function decide(ctx: ServiceContext, programId: string, holdId: string, action: ReviewAction, input: ReviewInput): Promise<EarnHoldView> {
-  const reason = input.reason.trim();
-  if (reason.length === 0) throw DomainError.field('validation_failed', '/reason', 'A review needs a reason.');
-  if (reason.length > maxReviewReasonLength) {
-    throw DomainError.field('validation_failed', '/reason', `A review reason has at most ${maxReviewReasonLength} characters.`);
-  }
+  const reason = reviewReason(input);
   return inTransaction(ctx.storage, async (trx) => {
     const now = ctx.clock.now();
     const found = await findEarnHold(trx, programId, holdId);

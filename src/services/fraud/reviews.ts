@@ -48,12 +48,18 @@ export async function rejectFlaggedReferral(ctx: ServiceContext, programId: stri
   return reviewReferral(ctx, programId, referralId, 'reject', input);
 }
 
-async function reviewReferral(ctx: ServiceContext, programId: string, referralId: string, action: ReviewAction, input: ReviewInput): Promise<ReferralView> {
+/** The review's reason, trimmed. @throws DomainError validation_failed at /reason when blank or too long */
+export function reviewReason(input: ReviewInput): string {
   const reason = input.reason.trim();
   if (reason.length === 0) throw DomainError.field('validation_failed', '/reason', 'A review needs a reason.');
   if (reason.length > maxReviewReasonLength) {
     throw DomainError.field('validation_failed', '/reason', `A review reason has at most ${maxReviewReasonLength} characters.`);
   }
+  return reason;
+}
+
+async function reviewReferral(ctx: ServiceContext, programId: string, referralId: string, action: ReviewAction, input: ReviewInput): Promise<ReferralView> {
+  const reason = reviewReason(input);
   return inTransaction(ctx.storage, async (trx) => {
     const now = ctx.clock.now();
     const found = await findReferral(trx, programId, referralId);

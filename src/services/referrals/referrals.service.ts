@@ -9,13 +9,11 @@ import { maskEmail, maskName, shareKit, type ShareKit } from '../../domain/refer
 import type { ServiceContext } from '../../context.js';
 import { findMember } from '../../storage/repositories/members.repository.js';
 import { findReferral, listReferrals as listReferralRows, listReferralsOfReferrer } from '../../storage/repositories/referrals.repository.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, isBeforeCursor } from '../cursor.js';
 import type { Page } from '../views.js';
 import { loadReferralProgram } from './lifecycle.js';
 import { referralView, type ReferralView } from './views.js';
 
-const isBeforeCursor = (v: unknown): v is { before: string } =>
-  typeof v === 'object' && v !== null && typeof (v as { before?: unknown }).before === 'string';
 
 /** The programme's referrals, newest first. @throws DomainError invalid_cursor */
 export async function listReferrals(

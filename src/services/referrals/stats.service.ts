@@ -11,6 +11,7 @@
  */
 import { sql } from 'kysely';
 import { DomainError } from '../../domain/errors.js';
+import { reportingPeriod } from '../../domain/periods.js';
 import { conversionRates, ratio, viralCoefficient } from '../../domain/referrals/stats.js';
 import type { ServiceContext } from '../../context.js';
 import { findProgram } from '../../storage/repositories/programs.repository.js';
@@ -50,10 +51,7 @@ function pointsOf(side: GivenSide | null): { points: number; coupons: number } {
 
 /** @throws DomainError validation_failed (from after to) */
 export async function getReferralStats(ctx: ServiceContext, programId: string, query: { from: string; to: string }): Promise<ReferralStats> {
-  const from = Date.parse(query.from);
-  const to = Date.parse(query.to);
-  if (Number.isNaN(from)) throw DomainError.field('validation_failed', '/from', 'from is an RFC 3339 date-time.');
-  if (Number.isNaN(to) || to <= from) throw DomainError.field('validation_failed', '/to', 'to is an RFC 3339 date-time after from.');
+  const { from, to } = reportingPeriod(query);
   const db = ctx.storage.db;
   const program = await findProgram(db, programId);
   if (!program) throw new DomainError('program_not_found', `No programme ${programId}.`);

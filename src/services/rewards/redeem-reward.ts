@@ -31,7 +31,7 @@ import {
 } from '../../storage/repositories/rewards.repository.js';
 import { enqueueOutbox } from '../../storage/outbox.js';
 import { inTransaction, type Trx } from '../../storage/transaction.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, isBeforeCursor } from '../cursor.js';
 import { runIdempotent } from '../idempotency.js';
 import { iso, type Page } from '../views.js';
 import { redemptionView, type RedemptionRow, type RedemptionView } from './reward-views.js';
@@ -180,8 +180,6 @@ export async function getRedemption(ctx: ServiceContext, programId: string, rede
   return viewOf(ctx.storage.db, programId, redemptionId);
 }
 
-const isBeforeCursor = (v: unknown): v is { before: string } =>
-  typeof v === 'object' && v !== null && typeof (v as { before?: unknown }).before === 'string';
 
 /** A member's redemptions, newest first. @throws DomainError member_not_found, invalid_cursor */
 export async function listRedemptions(
