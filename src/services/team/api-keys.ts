@@ -32,6 +32,13 @@ export async function listApiKeys(ctx: ServiceContext, programId: string): Promi
   return { data: (await listApiKeyRows(ctx.storage.db, programId)).map(apiKeyView) };
 }
 
+/** @throws DomainError api_key_not_found */
+export async function getApiKey(ctx: ServiceContext, programId: string, keyId: string): Promise<ApiKeyView> {
+  const row = await findApiKey(ctx.storage.db, programId, keyId);
+  if (!row) throw new DomainError('api_key_not_found', `No API key ${keyId}.`);
+  return apiKeyView(row);
+}
+
 /**
  * Creates a key and returns it in full with its listing: the only time the secret is visible.
  * @throws DomainError validation_failed (/scopes)
