@@ -83,7 +83,7 @@ forEachDialect('team api', (db) => {
       // With a second owner, the first may step down.
       await owner.send('PATCH', `/v1/team/${support.userId}`, { role: 'owner' });
       expect((await owner.send('PATCH', `/v1/team/${owner.userId}`, { role: 'analyst' })).statusCode).toBe(200);
-      expectProblem(await owner.send('GET', '/v1/team'), 403, 'insufficient_scope');
+      expectProblem(await owner.get('/v1/team'), 403, 'insufficient_scope');
     });
 
     it('removing someone takes their access to the programme away at once', async () => {
