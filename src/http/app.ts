@@ -74,7 +74,8 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
           },
         },
       },
-      security: [{ apiKey: [] }, { session: [] }],
+      // The session is for the dashboard; API clients are what the document is for, so the key stays the default.
+      security: [{ apiKey: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
