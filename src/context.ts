@@ -26,7 +26,9 @@ export type IdPrefix =
   // referrals: referral, click
   | 'rfl' | 'clk'
   // earn abuse: a held award
-  | 'hld';
+  | 'hld'
+  // team accounts: user, session (unused as a row id: sessions are keyed by their token's hash), audit entry
+  | 'usr' | 'ses' | 'aud';
 
 export interface Ids {
   /** A time-ordered (UUIDv7-based TypeID) id: new rows land at the right edge of B-tree indexes. */

@@ -14,6 +14,7 @@ import { createMembershipPlan, recordMembership } from '../services/memberships.
 import { createReward } from '../services/rewards/rewards.service.js';
 import { redeemReward } from '../services/rewards/redeem-reward.js';
 import { getMember } from '../services/members.service.js';
+import { createUser } from '../services/team/accounts.js';
 
 const firstNames = ['Anna', 'Daan', 'Emma', 'Sem', 'Julia', 'Lucas', 'Sophie', 'Finn', 'Tess', 'Milan', 'Noor', 'Levi', 'Sara', 'Bram', 'Eva', 'Jesse'];
 const lastNames = ['de Jong', 'Jansen', 'de Vries', 'van den Berg', 'Bakker', 'Visser', 'Smit', 'Meijer', 'Mulder', 'de Boer', 'Bos', 'Vos'];
@@ -170,4 +171,13 @@ export async function seedDemo(ctx: ServiceContext, options: { members?: number 
     }
   }
   return { programId: program.id, name, apiKey, members: memberCount, events: all.length };
+}
+
+export const demoOwnerEmail = 'owner@demo.trouw.test';
+
+/** The demo programme's owner, with a generated password: the dashboard login a fresh install prints once. */
+export async function createDemoOwner(ctx: ServiceContext, programId: string): Promise<{ email: string; password: string }> {
+  const created = await createUser(ctx, { programId, email: demoOwnerEmail, name: 'Demo owner', role: 'owner' });
+  if (created.temporaryPassword === null) throw new Error(`${demoOwnerEmail} already exists`);
+  return { email: demoOwnerEmail, password: created.temporaryPassword };
 }

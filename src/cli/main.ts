@@ -16,7 +16,9 @@ import { createApiKey } from '../services/api-keys.service.js';
 import { createProgram, listPrograms } from '../services/programs.service.js';
 import { migrateToLatest } from '../storage/db.js';
 import { verifyLedger } from '../storage/verify.js';
-import { seedDemo } from './demo.js';
+import { createUser } from '../services/team/accounts.js';
+import { teamRoles } from '../domain/roles.js';
+import { createDemoOwner, seedDemo } from './demo.js';
 
 interface CommonOptions {
   dataDir?: string;
@@ -85,14 +87,18 @@ program
     const host = options.host ?? config.host;
     const ctx = createContext({ config, backgroundCheckpoint: true });
     await migrateToLatest(ctx.storage);
-    let demo: { programId: string; name: string; apiKey: string } | null = null;
+    let demo: { programId: string; name: string; apiKey: string; ownerEmail?: string } | null = null;
+    // The owner's password is printed on the first start only and never written down: demo.json keeps the rest.
+    let ownerLogin: { email: string; password: string } | null = null;
     if (options.demo && ctx.storage.dialect === 'sqlite') {
       const file = demoFile(config);
       if (fs.existsSync(file)) {
-        demo = JSON.parse(fs.readFileSync(file, 'utf8')) as { programId: string; name: string; apiKey: string };
+        demo = JSON.parse(fs.readFileSync(file, 'utf8')) as { programId: string; name: string; apiKey: string; ownerEmail?: string };
       } else if ((await listPrograms(ctx)).length === 0) {
         ctx.logger.info('seeding the demo programme (first start)…');
-        demo = await seedDemo(ctx);
+        const seeded = await seedDemo(ctx);
+        ownerLogin = await createDemoOwner(ctx, seeded.programId);
+        demo = { programId: seeded.programId, name: seeded.name, apiKey: seeded.apiKey, ownerEmail: ownerLogin.email };
         fs.writeFileSync(file, JSON.stringify(demo, null, 2) + '\n', { mode: 0o600 });
       }
     }
@@ -111,6 +117,11 @@ program
         `    curl -s -X POST ${base}/v1/events -H "Authorization: Bearer ${demo.apiKey}" -H "Content-Type: application/json" \\`,
         `      -d '{"id":"try-1","type":"purchase","externalId":"demo-customer-1","data":{"orderId":"try-order-1","total":2599,"currency":"EUR"}}'`,
       );
+      if (ownerLogin) {
+        lines.push(``, `Admin dashboard: ${base}/admin/`, `  e-mail:   ${ownerLogin.email}`, `  password: ${ownerLogin.password}   (shown once; change it after logging in)`);
+      } else if (demo.ownerEmail) {
+        lines.push(``, `Admin dashboard: ${base}/admin/  (log in as ${demo.ownerEmail}; the password was shown on the first start)`);
+      }
     }
     console.log(lines.join('\n') + '\n');
     onStopSignal(async () => {
@@ -172,6 +183,30 @@ keyCommand
   .action(async (options: CommonOptions & { program: string; name: string; scopes: string }) => {
     const key = await withContext(options, (ctx) => createApiKey(ctx, options.program, options.name, options.scopes.split(',').map((s) => s.trim())));
     console.log(`secret API key (shown once, keep it safe): ${key}`);
+  });
+
+const userCommand = program.command('user').description('team users of the admin dashboard');
+userCommand
+  .command('create')
+  .description('give someone a role in a programme, creating their user; prints a generated password once')
+  .requiredOption('--program <id>', 'the programme')
+  .requiredOption('--email <address>', "the user's e-mail address (their login)")
+  .addOption(new Option('--role <role>', 'their role in the programme').choices([...teamRoles]).makeOptionMandatory())
+  .option('--name <name>', 'how the dashboard names them (default: the start of the address)')
+  .option('--password <password>', 'their password (at least 12 characters); without it one is generated and printed once')
+  .option('--json', 'print {"member":{…},"temporaryPassword":"…"|null}')
+  .addOption(dataDirOption())
+  .action(async (options: CommonOptions & { program: string; email: string; role: string; name?: string; password?: string; json?: boolean }) => {
+    const created = await withContext(options, (ctx) =>
+      createUser(ctx, { programId: options.program, email: options.email, role: options.role, name: options.name, password: options.password }),
+    );
+    if (options.json) {
+      console.log(JSON.stringify(created));
+      return;
+    }
+    const { member, temporaryPassword } = created;
+    console.log(`user ${member.userId} (${member.email}) is now ${member.role} of ${options.program}`);
+    if (temporaryPassword !== null) console.log(`password (shown once, keep it safe): ${temporaryPassword}`);
   });
 
 program

@@ -3,10 +3,13 @@
  * Routes are thin: validate (schemas), authorise (auth plugin), call one service, map its result or error.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { ServiceContext } from '../context.js';
 import { DomainError } from '../domain/errors.js';
+import { registerAudit } from './plugins/audit.js';
 import { registerAuth } from './plugins/auth.js';
 import { errorHandler, sendProblem } from './problems.js';
 import { eventRoutes } from './routes/events.routes.js';
@@ -20,12 +23,16 @@ import { referralRoutes } from './routes/referrals.routes.js';
 import { referralReviewRoutes } from './routes/referral-reviews.routes.js';
 import { earnHoldRoutes } from './routes/earn-holds.routes.js';
 import { analyticsRoutes } from './routes/analytics.routes.js';
+import { authRoutes } from './routes/auth.routes.js';
+import { teamRoutes } from './routes/team.routes.js';
 import { Problem } from './schemas.js';
 import { validatorCompiler } from './validation.js';
 
 export interface AppOptions {
   /** Log every request (off by default: at thousands of events per second the log would be the bottleneck). */
   logRequests?: boolean;
+  /** Mark the session cookie Secure even over plain HTTP, for TLS that ends at a proxy (env TROUW_COOKIE_SECURE=1). */
+  cookieSecure?: boolean;
 }
 
 export const apiVersion = '0.1.0';
@@ -57,13 +64,34 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
           'Loyalty and referral platform. Money is integer minor units with an ISO 4217 currency; points are integers; ' +
           'errors are application/problem+json (RFC 9457). Authenticate with `Authorization: Bearer sk_…`.',
       },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A secret API key (sk_…)' } } },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'A secret API key (sk_…)' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'trouw_session',
+            description: 'A team user\'s session (POST /v1/auth/login); send Trouw-Program, and X-CSRF-Token on writes',
+          },
+        },
+      },
+      // The session is for the dashboard; API clients are what the document is for, so the key stays the default.
       security: [{ apiKey: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  await app.register(cookie);
+  // Only where a route asks for it (the login); the API itself is limited by its keys, not by IP.
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new DomainError('rate_limited', `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} second(s).`),
+  });
   registerAuth(app, ctx);
+  registerAudit(app, ctx);
+  authRoutes(app, ctx, { cookieSecure: options.cookieSecure ?? process.env.TROUW_COOKIE_SECURE === '1' });
+  teamRoutes(app, ctx);
   programRoutes(app, ctx);
   memberRoutes(app, ctx);
   eventRoutes(app, ctx);

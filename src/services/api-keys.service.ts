@@ -2,7 +2,8 @@
  * Secret API keys: `sk_` + 8 readable characters (the prefix, kept in clear to find the key) + 32 secret ones.
  * Only a SHA-256 hash of the whole key is stored: the key has 190 bits of randomness, so a slow password hash
  * would add latency to every request without adding safety. Verified keys are cached briefly so that
- * authentication does not cost a database read per request; a revocation takes effect within the cache's TTL.
+ * authentication does not cost a database read per request; a revocation takes effect at once in the process
+ * that revoked the key (`forgetApiKey`) and within the cache's TTL in others.
  */
 import crypto from 'node:crypto';
 import { randomCode, type ServiceContext } from '../context.js';
@@ -15,6 +16,9 @@ export interface ApiPrincipal {
   programId: string;
   keyId: string;
   scopes: string[];
+  /** What the key is for and its readable prefix: how the audit log names it. */
+  name: string;
+  prefix: string;
 }
 
 const PREFIX_LENGTH = 11; // 'sk_' + 8
@@ -55,7 +59,7 @@ export async function authenticateApiKey(ctx: ServiceContext, presented: string)
   const a = Buffer.from(row.secretHash, 'hex');
   const b = Buffer.from(hash, 'hex');
   if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) return null;
-  const principal: ApiPrincipal = { programId: row.programId, keyId: row.id, scopes: JSON.parse(row.scopes) as string[] };
+  const principal: ApiPrincipal = { programId: row.programId, keyId: row.id, scopes: JSON.parse(row.scopes) as string[], name: row.name, prefix: row.prefix };
   if (cache.size >= CACHE_MAX) cache.clear();
   cache.set(hash, { principal, until: now + CACHE_TTL_MS });
   return principal;
@@ -74,4 +78,11 @@ export async function createApiKey(ctx: ServiceContext, programId: string, name:
     if (!(await findProgram(trx, programId))) throw new DomainError('program_not_found', `No programme ${programId}.`);
     return issueApiKey(ctx, trx, programId, name, scopes);
   });
+}
+
+/** Drops a key from this process's cache, so its revocation takes effect here at once. */
+export function forgetApiKey(keyId: string): void {
+  for (const [hash, entry] of cache) {
+    if (entry.principal.keyId === keyId) cache.delete(hash);
+  }
 }

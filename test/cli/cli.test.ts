@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { authenticateApiKey } from '../../src/services/api-keys.service.js';
+import { login } from '../../src/services/team/accounts.js';
 import { getBalance } from '../../src/services/members.service.js';
 import { givenMember, givenProgram, givenPurchase } from '../support/factories.js';
 import { getProgram } from '../../src/services/programs.service.js';
@@ -68,6 +69,33 @@ forEachDialect('trouw CLI', (db) => {
       const refused = await trouw('key', 'create', '--program', created.program.id, '--scopes', 'members:read,launch:rockets');
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain('launch:rockets is not one');
+    });
+  });
+
+  describe('user create', () => {
+    it('creates an owner with a generated password printed once, who can then log in', async () => {
+      const created = JSON.parse((await trouw('program', 'create', '--name', 'Team', '--json')).stdout) as { program: { id: string } };
+      const result = await trouw('user', 'create', '--program', created.program.id, '--email', 'Eigenaar@Koffie.nl', '--role', 'owner');
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain('eigenaar@koffie.nl) is now owner of');
+      const password = /shown once, keep it safe\): (\S+)/.exec(result.stdout)?.[1] ?? '';
+      expect(password.length).toBeGreaterThanOrEqual(12);
+      const { session } = await login(db.ctx, 'eigenaar@koffie.nl', password);
+      expect(session.programs).toEqual([{ id: created.program.id, name: 'Team', role: 'owner' }]);
+    });
+
+    it('takes a chosen password, prints JSON, and refuses a weak password or an unknown role', async () => {
+      const created = JSON.parse((await trouw('program', 'create', '--name', 'Team', '--json')).stdout) as { program: { id: string } };
+      const result = await trouw('user', 'create', '--program', created.program.id, '--email', 'a@koffie.nl', '--role', 'analyst', '--name', 'Anna', '--password', 'stroopwafel-fiets-2026', '--json');
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ member: { email: 'a@koffie.nl', name: 'Anna', role: 'analyst' }, temporaryPassword: null });
+      expect((await login(db.ctx, 'a@koffie.nl', 'stroopwafel-fiets-2026')).session.user.name).toBe('Anna');
+      const weak = await trouw('user', 'create', '--program', created.program.id, '--email', 'b@koffie.nl', '--role', 'owner', '--password', 'short');
+      expect(weak.code).toBe(1);
+      expect(weak.stderr).toContain('at least 12 characters');
+      const role = await trouw('user', 'create', '--program', created.program.id, '--email', 'b@koffie.nl', '--role', 'admin');
+      expect(role.code).toBe(1);
+      expect(role.stderr).toContain('admin');
     });
   });
 
