@@ -5,6 +5,7 @@
  */
 import type { Insertable, Selectable } from 'kysely';
 import type { FraudTables } from './fraud.schema.js';
+import type { PortalTables } from './portal.schema.js';
 import type { ReferralTables } from './referrals.schema.js';
 import type { RewardTables } from './rewards.schema.js';
 import type { TierTables } from './tiers.schema.js';
@@ -205,7 +206,7 @@ export interface JobLeasesTable {
   leaseUntil: Instant;
 }
 
-export interface Database extends RewardTables, TierTables, WebhookTables, ReferralTables, FraudTables {
+export interface Database extends RewardTables, TierTables, WebhookTables, ReferralTables, FraudTables, PortalTables {
   programs: ProgramsTable;
   apiKeys: ApiKeysTable;
   members: MembersTable;

@@ -7,6 +7,7 @@ import * as webhooks from './0005-webhooks.js';
 import * as jobLeases from './0006-job-leases.js';
 import * as referrals from './0007-referrals.js';
 import * as earnHolds from './0008-earn-holds.js';
+import * as portal from './0010-portal.js';
 
 /** Every migration, in order. A migration on main is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006-job-leases': jobLeases,
   '0007-referrals': referrals,
   '0008-earn-holds': earnHolds,
+  '0010-portal': portal,
 };
