@@ -19,6 +19,8 @@ import { webhookRoutes } from './routes/webhooks.routes.js';
 import { referralRoutes } from './routes/referrals.routes.js';
 import { referralReviewRoutes } from './routes/referral-reviews.routes.js';
 import { earnHoldRoutes } from './routes/earn-holds.routes.js';
+import { portalRoutes } from './routes/portal.routes.js';
+import { widgetRoutes } from './widget/widget.js';
 import { Problem } from './schemas.js';
 import { validatorCompiler } from './validation.js';
 
@@ -73,6 +75,8 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   referralRoutes(app, ctx);
   referralReviewRoutes(app, ctx);
   earnHoldRoutes(app, ctx);
+  portalRoutes(app, ctx);
+  widgetRoutes(app);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

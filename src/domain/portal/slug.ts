@@ -5,12 +5,15 @@
 import { DomainError } from '../errors.js';
 
 const slugPattern = /^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$/;
+/** Words the owner's routes use at `/v1/portal/{word}`: a portal there would be ambiguous to read. */
+const reservedSlugs: ReadonlySet<string> = new Set(['settings', 'keys']);
 
 /** @throws DomainError validation_failed at `pointer` */
 export function checkSlug(slug: string, pointer: string): string {
   if (!slugPattern.test(slug)) {
     throw DomainError.field('validation_failed', pointer, 'A slug is 3 to 40 lowercase letters, digits and dashes, starting and ending with a letter or digit.');
   }
+  if (reservedSlugs.has(slug)) throw DomainError.field('validation_failed', pointer, `${slug} is reserved; choose another slug.`);
   return slug;
 }
 
@@ -27,7 +30,8 @@ export function slugFromName(name: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 32)
     .replace(/-+$/g, '');
-  return base.length >= 3 ? base : 'program';
+  if (base.length < 3) return 'program';
+  return reservedSlugs.has(base) ? `${base}-program` : base;
 }
 
 /** The first of `base`, `base-2`, `base-3`, … not in `taken`. */

@@ -20,7 +20,9 @@ function slugOf(name: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 32)
     .replace(/-+$/g, '');
-  return base.length >= 3 ? base : 'program';
+  if (base.length < 3) return 'program';
+  // The owner's routes live at /v1/portal/settings and /v1/portal/keys.
+  return base === 'settings' || base === 'keys' ? `${base}-program` : base;
 }
 
 export async function up(db: Kysely<unknown>): Promise<void> {
