@@ -17,6 +17,7 @@ import { createProgram, listPrograms } from '../services/programs.service.js';
 import { migrateToLatest } from '../storage/db.js';
 import { verifyLedger } from '../storage/verify.js';
 import { seedDemo } from './demo.js';
+import { registerPortalCommands } from './portal.command.js';
 
 interface CommonOptions {
   dataDir?: string;
@@ -221,6 +222,8 @@ program
     runner = startJobRunner(ctx, { workerId: options.id, tickMs: config.jobIntervalMs, keepAlive: true });
     console.log(`worker ${options.id} running the jobs (database: ${ctx.storage.location}); stop it with SIGINT or SIGTERM`);
   });
+
+registerPortalCommands(program, withContext, dataDirOption);
 
 const jobsCommand = program.command('jobs').description('scheduled work');
 jobsCommand
