@@ -5,6 +5,9 @@
  * shop's backend would; the test clock is the server's clock, so `iat` and `exp` are set from it.
  */
 import { describe, expect, it } from 'vitest';
+import { Migrator, sql } from 'kysely';
+import { migrations } from '../../src/storage/migrations/index.js';
+import { migrateToLatest } from '../../src/storage/db.js';
 import { generateKeyPair, SignJWT } from 'jose';
 import type { LightMyRequestResponse } from 'fastify';
 import { adjustPoints } from '../../src/services/adjustments.service.js';
@@ -382,6 +385,30 @@ forEachDialect('member portal api', (db: TestDatabase) => {
       expect(await db.ctx.storage.db.selectFrom('portalKeys').selectAll().where('programId', '=', programId).execute()).toHaveLength(1);
       await issueMemberToken(db.ctx, programId, 'demo-1');
       expect(await db.ctx.storage.db.selectFrom('portalKeys').selectAll().where('programId', '=', programId).execute()).toHaveLength(1);
+    });
+  });
+
+  describe('migration 0010', () => {
+    it('gives existing programmes slugs from their names, oldest first, with a suffix on collision', async () => {
+      const raw = db.ctx.storage.db.withoutPlugins();
+      const migrator = new Migrator({ db: raw, provider: { getMigrations: async () => migrations } });
+      const down = await migrator.migrateTo('0008-earn-holds');
+      expect(down.error).toBeUndefined();
+      const names = [['prg_a', 'Koffie & Co', 1], ['prg_b', 'Koffie & Co!', 2], ['prg_c', 'Ñ', 3], ['prg_d', 'Keys', 4], ['prg_e', 'Café Über', 5]] as const;
+      for (const [id, name, at] of names) {
+        await sql`insert into programs (id, name, points_name, currency, timezone, pending_days, rules_version, created_at, updated_at)
+          values (${id}, ${name}, 'Points', 'EUR', 'Europe/Amsterdam', 0, 1, ${at}, ${at})`.execute(raw);
+      }
+      await migrateToLatest(db.ctx.storage);
+      const rows = await db.ctx.storage.db.selectFrom('programs').select(['id', 'slug', 'portalIssuer', 'portalAudience']).orderBy('id').execute();
+      expect(rows).toEqual([
+        { id: 'prg_a', slug: 'koffie-co', portalIssuer: null, portalAudience: 'trouw:portal' },
+        { id: 'prg_b', slug: 'koffie-co-2', portalIssuer: null, portalAudience: 'trouw:portal' },
+        { id: 'prg_c', slug: 'program', portalIssuer: null, portalAudience: 'trouw:portal' },
+        { id: 'prg_d', slug: 'keys-program', portalIssuer: null, portalAudience: 'trouw:portal' },
+        { id: 'prg_e', slug: 'cafe-uber', portalIssuer: null, portalAudience: 'trouw:portal' },
+      ]);
+      await expect(sql`update programs set slug = 'koffie-co' where id = 'prg_b'`.execute(raw)).rejects.toThrow();
     });
   });
 
