@@ -19,6 +19,8 @@ import { verifyLedger } from '../storage/verify.js';
 import { createUser } from '../services/team/accounts.js';
 import { teamRoles } from '../domain/roles.js';
 import { createDemoOwner, seedDemo } from './demo.js';
+import { registerPortalCommands } from './portal.command.js';
+import { issueDemoPortalLink } from '../services/portal/portal-settings.service.js';
 
 interface CommonOptions {
   dataDir?: string;
@@ -122,6 +124,9 @@ program
       } else if (demo.ownerEmail) {
         lines.push(``, `Admin dashboard: ${base}/admin/  (log in as ${demo.ownerEmail}; the password was shown on the first start)`);
       }
+      // A fresh member token on every start: tokens live at most an hour.
+      const portal = await issueDemoPortalLink(ctx, demo.programId, 'demo-customer-1', base);
+      lines.push(``, `Member portal of demo-customer-1 (link valid for an hour; \`trouw portal token\` makes more):`, `  ${portal}`);
     }
     console.log(lines.join('\n') + '\n');
     onStopSignal(async () => {
@@ -256,6 +261,8 @@ program
     runner = startJobRunner(ctx, { workerId: options.id, tickMs: config.jobIntervalMs, keepAlive: true });
     console.log(`worker ${options.id} running the jobs (database: ${ctx.storage.location}); stop it with SIGINT or SIGTERM`);
   });
+
+registerPortalCommands(program, withContext, dataDirOption);
 
 const jobsCommand = program.command('jobs').description('scheduled work');
 jobsCommand

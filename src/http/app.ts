@@ -25,6 +25,8 @@ import { earnHoldRoutes } from './routes/earn-holds.routes.js';
 import { analyticsRoutes } from './routes/analytics.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { teamRoutes } from './routes/team.routes.js';
+import { portalRoutes } from './routes/portal.routes.js';
+import { widgetRoutes } from './widget/widget.js';
 import { Problem } from './schemas.js';
 import { validatorCompiler } from './validation.js';
 
@@ -103,6 +105,8 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   referralReviewRoutes(app, ctx);
   earnHoldRoutes(app, ctx);
   analyticsRoutes(app, ctx);
+  portalRoutes(app, ctx);
+  widgetRoutes(app);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -10,7 +10,9 @@ import { isValidTimezone } from '../domain/periods.js';
 import type { ServiceContext } from '../context.js';
 import { insertProgram, findProgram, listPrograms as listProgramRows } from '../storage/repositories/programs.repository.js';
 import { insertRuleVersion } from '../storage/repositories/rules.repository.js';
-import { inTransaction } from '../storage/transaction.js';
+import { inTransaction, isUniqueViolation } from '../storage/transaction.js';
+import { firstFreeSlug, slugFromName } from '../domain/portal/slug.js';
+import { findSlugsLike } from '../storage/repositories/portal.repository.js';
 import { issueApiKey } from './api-keys.service.js';
 import { programView, type ProgramView } from './views.js';
 import { checkCouponPrefix, checkGeneratedLength } from '../domain/rewards/coupon-code.js';
@@ -79,10 +81,29 @@ export async function createProgram(ctx: ServiceContext, input: CreateProgramInp
   }
   const now = ctx.clock.now();
   const id = ctx.ids.next('prg');
+  // The portal's address comes from the name; a concurrent programme of the same name may take the same free
+  // slug between our read and write, which the unique index refuses: the retry reads again and takes the next.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await insertNewProgram(ctx, { id, name, currency, timezone, pendingDays, expiryMonths, pointsName: input.pointsName }, now);
+    } catch (error) {
+      if (!isUniqueViolation(error) || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function insertNewProgram(
+  ctx: ServiceContext,
+  input: { id: string; name: string; currency: string; timezone: string; pendingDays: number; expiryMonths: number | null; pointsName?: string },
+  now: number,
+): Promise<{ program: ProgramSettingsView; apiKey: string }> {
+  const { id, name, currency, timezone, pendingDays, expiryMonths } = input;
   return inTransaction(ctx.storage, async (trx) => {
+    const base = slugFromName(name);
     await insertProgram(trx, {
       id,
       name,
+      slug: firstFreeSlug(base, await findSlugsLike(trx, base)),
       pointsName: input.pointsName?.trim() || 'Points',
       currency,
       timezone,

@@ -5,6 +5,7 @@
  */
 import type { Insertable, Selectable } from 'kysely';
 import type { FraudTables } from './fraud.schema.js';
+import type { PortalTables } from './portal.schema.js';
 import type { ReferralTables } from './referrals.schema.js';
 import type { RewardTables } from './rewards.schema.js';
 import type { TeamTables } from './team.schema.js';
@@ -206,7 +207,7 @@ export interface JobLeasesTable {
   leaseUntil: Instant;
 }
 
-export interface Database extends RewardTables, TierTables, WebhookTables, ReferralTables, FraudTables, TeamTables {
+export interface Database extends RewardTables, TierTables, WebhookTables, ReferralTables, FraudTables, TeamTables, PortalTables {
   programs: ProgramsTable;
   apiKeys: ApiKeysTable;
   members: MembersTable;

@@ -8,6 +8,7 @@ import * as jobLeases from './0006-job-leases.js';
 import * as referrals from './0007-referrals.js';
 import * as earnHolds from './0008-earn-holds.js';
 import * as team from './0009-team.js';
+import * as portal from './0010-portal.js';
 
 /** Every migration, in order. A migration on main is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007-referrals': referrals,
   '0008-earn-holds': earnHolds,
   '0009-team': team,
+  '0010-portal': portal,
 };
