@@ -19,12 +19,15 @@ import { webhookRoutes } from './routes/webhooks.routes.js';
 import { referralRoutes } from './routes/referrals.routes.js';
 import { referralReviewRoutes } from './routes/referral-reviews.routes.js';
 import { earnHoldRoutes } from './routes/earn-holds.routes.js';
+import { webPages } from './plugins/web.js';
 import { Problem } from './schemas.js';
 import { validatorCompiler } from './validation.js';
 
 export interface AppOptions {
   /** Log every request (off by default: at thousands of events per second the log would be the bottleneck). */
   logRequests?: boolean;
+  /** Where the built browser apps are (default: the repository's dist/web); tests point it at a fixture. */
+  webDir?: string;
 }
 
 export const apiVersion = '0.1.0';
@@ -73,6 +76,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   referralRoutes(app, ctx);
   referralReviewRoutes(app, ctx);
   earnHoldRoutes(app, ctx);
+  await webPages(app, { dir: options.webDir });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
