@@ -1,10 +1,10 @@
+import { lazy, Suspense } from 'react';
 import { Center, Loader } from '@mantine/core';
 import { Route, Routes } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { Layout } from './Layout';
 import { useSession } from './session';
 import { LoginPage } from './pages/LoginPage';
-import { OverviewPage } from './pages/OverviewPage';
 import { MembersPage } from './pages/MembersPage';
 import { MemberPage } from './pages/MemberPage';
 import { ReferralReviewPage } from './pages/ReferralReviewPage';
@@ -15,6 +15,9 @@ import { WebhooksPage } from './pages/WebhooksPage';
 import { TeamPage } from './pages/TeamPage';
 import { ApiKeysPage } from './pages/ApiKeysPage';
 import { SettingsPage } from './pages/SettingsPage';
+
+// The charts library is most of the dashboard's weight; only the overview needs it.
+const OverviewPage = lazy(() => import('./pages/OverviewPage').then((module) => ({ default: module.OverviewPage })));
 
 export function App() {
   const { t } = useTranslation();
@@ -31,7 +34,14 @@ export function App() {
     <Routes>
       {/* Keyed by programme so every page remounts, and refetches, when the programme changes. */}
       <Route element={<Layout />} key={programId ?? 'none'}>
-        <Route index element={<OverviewPage />} />
+        <Route
+          index
+          element={
+            <Suspense fallback={<Loader aria-label={t('common.loading')} />}>
+              <OverviewPage />
+            </Suspense>
+          }
+        />
         <Route path="members" element={<MembersPage />} />
         <Route path="members/:memberId" element={<MemberPage />} />
         <Route path="referrals" element={<ReferralReviewPage />} />

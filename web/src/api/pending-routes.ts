@@ -59,11 +59,13 @@ export interface PortalReward {
 }
 export interface PortalRedemption { id: string; coupon: { code: string; expiresAt: string | null } | null }
 export interface PortalHistoryEntry { transactionId: string; kind: string; points: number; reason: string | null; createdAt: string }
+/** Assumed to mirror GET /v1/members/{id}/referrals (the referrer view with share URLs). */
 export interface PortalReferrals {
-  code: string | null;
-  link: string | null;
-  share: { email?: string; whatsapp?: string; x?: string; facebook?: string };
-  referrals: { id: string; status: string; createdAt: string }[];
+  code: string;
+  enabled: boolean;
+  friends: { referralId: string; friend: string; status: string; signedUpAt: string }[];
+  pointsEarned: number;
+  share: { link: string; message: string; urls: { email: string; whatsapp: string; x: string; facebook: string } } | null;
 }
 export interface PortalConsents { [purpose: string]: boolean }
 

@@ -7,7 +7,12 @@ import { fieldError, ProblemAlert } from '../../shared/ProblemAlert';
 import { formatDate } from '../../shared/format';
 
 // The scopes a key can hold (src/domain/scopes.ts); `*` is everything.
-const scopes = ['*', 'members:read', 'members:write', 'events:write', 'rewards:read', 'rewards:write', 'redemptions:write', 'coupons:write', 'rules:read', 'rules:write', 'tiers:read', 'tiers:write', 'referrals:read', 'referrals:write', 'referrals:review', 'webhooks:read', 'webhooks:write', 'fraud:read', 'fraud:write', 'analytics:read'];
+const scopes = [
+  '*', 'members:read', 'members:write', 'events:write', 'program:write', 'rules:read', 'rules:write', 'rewards:read',
+  'rewards:write', 'redemptions:write', 'coupons:write', 'tiers:read', 'tiers:write', 'memberships:write',
+  'referrals:read', 'referrals:write', 'referrals:review', 'fraud:read', 'fraud:write', 'webhooks:read',
+  'webhooks:write', 'analytics:read', 'team:write', 'keys:write', 'audit:read', 'portal:write',
+];
 
 export function ApiKeysPage() {
   const { t } = useTranslation();
