@@ -5,7 +5,7 @@
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { api, sessionState, unwrap, type ApiClient } from '../api/client';
+import { api, sessionStateOf, unwrap, type ApiClient } from '../api/client';
 import type { Role, Session } from '../api/pending-routes';
 
 const programKey = 'trouw.program';
@@ -38,6 +38,8 @@ export function SessionProvider({ children, client = api() }: { children: ReactN
   const [session, setSession] = useState<Session | null>(null);
   const [programId, setProgramId] = useState<string | null>(null);
 
+  const sessionState = sessionStateOf(client);
+
   const adopt = useCallback((next: Session | null) => {
     const program = next ? rememberedProgram(next) : null;
     sessionState.csrfToken = next?.csrfToken ?? null;
@@ -45,7 +47,7 @@ export function SessionProvider({ children, client = api() }: { children: ReactN
     setSession(next);
     setProgramId(program);
     setStatus(next ? 'signed-in' : 'signed-out');
-  }, []);
+  }, [sessionState]);
 
   useEffect(() => {
     let cancelled = false;
@@ -83,7 +85,7 @@ export function SessionProvider({ children, client = api() }: { children: ReactN
       queryClient.clear();
       setProgramId(next);
     },
-    [queryClient],
+    [queryClient, sessionState],
   );
 
   const value = useMemo<SessionValue>(

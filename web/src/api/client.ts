@@ -37,8 +37,17 @@ export function createAdminClient(options: { baseUrl?: string; fetch?: typeof fe
     credentials: 'include',
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
-  client.use(sessionHeaders(options.state ?? sessionState));
+  const state = options.state ?? sessionState;
+  client.use(sessionHeaders(state));
+  states.set(client, state);
   return client;
+}
+
+const states = new WeakMap<ApiClient, typeof sessionState>();
+
+/** The session state an admin client reads its headers from, so whoever signs in updates the right one. */
+export function sessionStateOf(client: ApiClient): typeof sessionState {
+  return states.get(client) ?? sessionState;
 }
 
 export function createPortalClient(token: string, options: { baseUrl?: string; fetch?: typeof fetch } = {}): ApiClient {
