@@ -5,7 +5,7 @@
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { api, sessionStateOf, unwrap, type ApiClient } from '../api/client';
+import { api, updateSessionHeaders, unwrap, type ApiClient } from '../api/client';
 import type { Role, Session } from '../api/pending-routes';
 
 const programKey = 'trouw.program';
@@ -38,16 +38,13 @@ export function SessionProvider({ children, client = api() }: { children: ReactN
   const [session, setSession] = useState<Session | null>(null);
   const [programId, setProgramId] = useState<string | null>(null);
 
-  const sessionState = sessionStateOf(client);
-
   const adopt = useCallback((next: Session | null) => {
     const program = next ? rememberedProgram(next) : null;
-    sessionState.csrfToken = next?.csrfToken ?? null;
-    sessionState.programId = program;
+    updateSessionHeaders(client, { csrfToken: next?.csrfToken ?? null, programId: program });
     setSession(next);
     setProgramId(program);
     setStatus(next ? 'signed-in' : 'signed-out');
-  }, [sessionState]);
+  }, [client]);
 
   useEffect(() => {
     let cancelled = false;
@@ -80,12 +77,12 @@ export function SessionProvider({ children, client = api() }: { children: ReactN
       } catch {
         // See rememberedProgram.
       }
-      sessionState.programId = next;
+      updateSessionHeaders(client, { programId: next });
       // Everything cached belongs to the previous programme.
       queryClient.clear();
       setProgramId(next);
     },
-    [queryClient, sessionState],
+    [client, queryClient],
   );
 
   const value = useMemo<SessionValue>(

@@ -45,9 +45,9 @@ export function createAdminClient(options: { baseUrl?: string; fetch?: typeof fe
 
 const states = new WeakMap<ApiClient, typeof sessionState>();
 
-/** The session state an admin client reads its headers from, so whoever signs in updates the right one. */
-export function sessionStateOf(client: ApiClient): typeof sessionState {
-  return states.get(client) ?? sessionState;
+/** Points an admin client's headers at the signed-in session and chosen programme (null values: none). */
+export function updateSessionHeaders(client: ApiClient, values: Partial<typeof sessionState>): void {
+  Object.assign(states.get(client) ?? sessionState, values);
 }
 
 export function createPortalClient(token: string, options: { baseUrl?: string; fetch?: typeof fetch } = {}): ApiClient {
