@@ -2,6 +2,7 @@
 // http, cli, jobs -> services -> domain and storage; domain imports nothing of ours.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 const layer = (patterns, message) => ['error', { patterns: patterns.map((group) => ({ group, message })) }];
 
@@ -16,6 +17,22 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The browser apps: hooks rules (including the React Compiler checks of v7) and browser globals.
+    files: ['web/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat['recommended-latest'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', crypto: 'readonly', URL: 'readonly' } },
+  },
+  {
+    files: ['web/*.cjs', 'web/scripts/*.mjs'],
+    languageOptions: { globals: { module: 'writable', URL: 'readonly' } },
+  },
+  {
+    files: ['web/src/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': layer([['**/../src/**', '**/src/domain/**', '**/src/services/**']], 'The browser apps use /v1 through the typed client only.'),
     },
   },
   {

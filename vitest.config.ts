@@ -1,10 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: the pure core (milliseconds, no database); everything that needs a database or a server,
+// Four projects: the browser apps' components (web/), the pure core (milliseconds, no database); everything that needs a database or a server,
 // which runs once per dialect through test/support/dialects.ts; and the browser suite (test/e2e).
 export default defineConfig({
   test: {
     projects: [
+      // The browser apps' component tests (jsdom), configured beside them.
+      'web/vitest.config.ts',
       {
         test: {
           name: 'unit',

@@ -27,6 +27,7 @@ import { authRoutes } from './routes/auth.routes.js';
 import { teamRoutes } from './routes/team.routes.js';
 import { portalRoutes } from './routes/portal.routes.js';
 import { widgetRoutes } from './widget/widget.js';
+import { webPages } from './plugins/web.js';
 import { Problem } from './schemas.js';
 import { validatorCompiler } from './validation.js';
 
@@ -35,6 +36,8 @@ export interface AppOptions {
   logRequests?: boolean;
   /** Mark the session cookie Secure even over plain HTTP, for TLS that ends at a proxy (env TROUW_COOKIE_SECURE=1). */
   cookieSecure?: boolean;
+  /** Where the built browser apps are (default: the repository's dist/web); tests point it at a fixture. */
+  webDir?: string;
 }
 
 export const apiVersion = '0.1.0';
@@ -107,6 +110,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   analyticsRoutes(app, ctx);
   portalRoutes(app, ctx);
   widgetRoutes(app);
+  await webPages(app, { dir: options.webDir });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

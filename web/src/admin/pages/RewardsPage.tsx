@@ -1,0 +1,176 @@
+import { useState, type FormEvent } from 'react';
+import { Badge, Button, Group, Modal, NumberInput, Select, SimpleGrid, Stack, Switch, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { api, unwrap } from '../../api/client';
+import type { paths } from '../../api/schema';
+import { fieldError, ProblemAlert } from '../../shared/ProblemAlert';
+import { formatNumber, localized } from '../../shared/format';
+
+type Reward = paths['/v1/rewards']['get']['responses'][200]['content']['application/json']['data'][number];
+type Kind = Reward['kind'];
+const kinds: Kind[] = ['discount_fixed', 'discount_percent', 'free_product', 'gift_card', 'experience', 'donation'];
+const locales = ['en', 'nl'] as const;
+
+interface Draft {
+  name: Record<string, string>;
+  description: Record<string, string>;
+  pointsCost: number | string;
+  kind: Kind;
+  value: number | string;
+  stock: number | string;
+  active: boolean;
+}
+
+function draftOf(reward: Reward | null): Draft {
+  const perLocale = (value: string | Record<string, string> | null | undefined) =>
+    typeof value === 'string' ? { en: value } : { ...(value ?? {}) };
+  return {
+    name: perLocale(reward?.name),
+    description: perLocale(reward?.description),
+    pointsCost: reward?.pointsCost ?? '',
+    kind: reward?.kind ?? 'free_product',
+    value: reward?.value ?? '',
+    stock: reward?.stock ?? '',
+    active: reward?.active ?? true,
+  };
+}
+
+/** Leaves out empty locales, so a reward named only in English stays valid. */
+const filled = (values: Record<string, string>) => Object.fromEntries(Object.entries(values).filter(([, text]) => text.trim()));
+
+function RewardForm({ reward, onDone }: { reward: Reward | null; onDone(): void }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const [draft, setDraft] = useState<Draft>(() => draftOf(reward));
+  const save = useMutation({
+    mutationFn: async () => {
+      const description = filled(draft.description);
+      const body = {
+        name: filled(draft.name),
+        description: Object.keys(description).length ? description : null,
+        pointsCost: Number(draft.pointsCost),
+        kind: draft.kind,
+        value: draft.value === '' ? null : Number(draft.value),
+        stock: draft.stock === '' ? null : Number(draft.stock),
+        active: draft.active,
+      };
+      return reward
+        ? unwrap(await api().PATCH('/v1/rewards/{id}', { params: { path: { id: reward.id } }, body }))
+        : unwrap(await api().POST('/v1/rewards', { body }));
+    },
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: ['rewards'] });
+      onDone();
+    },
+  });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    save.mutate();
+  };
+  const setLocale = (field: 'name' | 'description', locale: string, text: string) =>
+    setDraft((current) => ({ ...current, [field]: { ...current[field], [locale]: text } }));
+
+  return (
+    <form onSubmit={submit}>
+      <Stack>
+        <ProblemAlert error={save.error} />
+        <SimpleGrid cols={{ base: 1, sm: 2 }}>
+          {locales.map((locale) => (
+            <TextInput
+              key={locale}
+              label={t('rewards.nameIn', { language: t(`languages.${locale}`) })}
+              required={locale === 'en'}
+              value={draft.name[locale] ?? ''}
+              onChange={(e) => setLocale('name', locale, e.currentTarget.value)}
+              error={fieldError(save.error, `/name/${locale}`) ?? (locale === 'en' ? fieldError(save.error, '/name') : undefined)}
+            />
+          ))}
+          {locales.map((locale) => (
+            <Textarea
+              key={locale}
+              label={t('rewards.descriptionIn', { language: t(`languages.${locale}`) })}
+              autosize
+              value={draft.description[locale] ?? ''}
+              onChange={(e) => setLocale('description', locale, e.currentTarget.value)}
+            />
+          ))}
+        </SimpleGrid>
+        <SimpleGrid cols={{ base: 1, sm: 2 }}>
+          <NumberInput label={t('rewards.pointsCost')} required min={1} allowDecimal={false} value={draft.pointsCost} onChange={(value) => setDraft({ ...draft, pointsCost: value })} error={fieldError(save.error, '/pointsCost')} />
+          <Select
+            label={t('rewards.kind')}
+            allowDeselect={false}
+            value={draft.kind}
+            onChange={(value) => value && setDraft({ ...draft, kind: value as Kind })}
+            data={kinds.map((kind) => ({ value: kind, label: t(`rewards.kinds.${kind}`) }))}
+          />
+          <NumberInput label={t('rewards.value')} description={t('rewards.valueHint')} allowDecimal={false} value={draft.value} onChange={(value) => setDraft({ ...draft, value })} error={fieldError(save.error, '/value')} />
+          <NumberInput label={t('rewards.stock')} description={t('rewards.stockHint')} min={0} allowDecimal={false} value={draft.stock} onChange={(value) => setDraft({ ...draft, stock: value })} error={fieldError(save.error, '/stock')} />
+        </SimpleGrid>
+        <Switch label={t('rewards.active')} checked={draft.active} onChange={(e) => setDraft({ ...draft, active: e.currentTarget.checked })} />
+        <Group justify="end">
+          <Button variant="default" onClick={onDone}>
+            {t('common.cancel')}
+          </Button>
+          <Button type="submit" loading={save.isPending}>
+            {t('common.save')}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+export function RewardsPage() {
+  const { t } = useTranslation();
+  const [editing, setEditing] = useState<Reward | 'new' | null>(null);
+  const rewards = useQuery({ queryKey: ['rewards'], queryFn: async () => unwrap(await api().GET('/v1/rewards', { params: { query: { limit: 200 } } })) });
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={2}>{t('rewards.title')}</Title>
+        <Button onClick={() => setEditing('new')}>{t('rewards.create')}</Button>
+      </Group>
+      <ProblemAlert error={rewards.error} />
+      {rewards.data?.data.length === 0 && <Text>{t('rewards.none')}</Text>}
+      <Table.ScrollContainer minWidth={600}>
+        <Table striped>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t('rewards.name')}</Table.Th>
+              <Table.Th>{t('rewards.kind')}</Table.Th>
+              <Table.Th>{t('rewards.pointsCost')}</Table.Th>
+              <Table.Th>{t('rewards.redeemed')}</Table.Th>
+              <Table.Th>{t('rewards.stock')}</Table.Th>
+              <Table.Th>{t('rewards.active')}</Table.Th>
+              <Table.Th>{t('common.actions')}</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {rewards.data?.data.map((reward) => (
+              <Table.Tr key={reward.id}>
+                <Table.Td>{localized(reward.name)}</Table.Td>
+                <Table.Td>{t(`rewards.kinds.${reward.kind}`)}</Table.Td>
+                <Table.Td>{formatNumber(reward.pointsCost)}</Table.Td>
+                <Table.Td>{formatNumber(reward.redeemedCount)}</Table.Td>
+                <Table.Td>{reward.stock === null ? t('rewards.unlimited') : formatNumber(reward.stock)}</Table.Td>
+                <Table.Td>
+                  <Badge color={reward.active ? 'teal' : 'gray'}>{reward.active ? t('common.yes') : t('common.no')}</Badge>
+                </Table.Td>
+                <Table.Td>
+                  <Button size="xs" variant="default" onClick={() => setEditing(reward)} aria-label={t('rewards.editNamed', { name: localized(reward.name) })}>
+                    {t('common.edit')}
+                  </Button>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+      <Modal size="lg" opened={editing !== null} onClose={() => setEditing(null)} title={editing === 'new' ? t('rewards.create') : t('rewards.edit')}>
+        {editing !== null && <RewardForm reward={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />}
+      </Modal>
+    </Stack>
+  );
+}

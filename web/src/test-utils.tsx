@@ -1,0 +1,34 @@
+/** Renders a screen with the providers the apps use, in English, against a stubbed /v1. */
+import type { ReactNode } from 'react';
+import { MantineProvider } from '@mantine/core';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { render } from '@testing-library/react';
+import i18n, { setLanguage } from './i18n';
+
+export function renderWithProviders(ui: ReactNode) {
+  setLanguage('en', false);
+  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
+  return render(
+    <MantineProvider>
+      <QueryClientProvider client={queryClient}>{ui}</QueryClientProvider>
+    </MantineProvider>,
+  );
+}
+
+/** A fetch that answers by "METHOD path" and records every request. */
+export function stubApi(routes: Record<string, { status: number; body?: unknown }>) {
+  const requests: Request[] = [];
+  const fetch = async (request: Request) => {
+    requests.push(request);
+    const url = new URL(request.url);
+    const route = routes[`${request.method} ${url.pathname}`] ?? { status: 404, body: { title: 'Not Found', status: 404, code: 'not_found', detail: 'No route.' } };
+    const problem = route.status >= 400;
+    return new Response(route.body === undefined ? null : JSON.stringify(route.body), {
+      status: route.status,
+      headers: { 'Content-Type': problem ? 'application/problem+json' : 'application/json' },
+    });
+  };
+  return { requests, fetch: fetch as unknown as typeof globalThis.fetch };
+}
+
+export { i18n };
