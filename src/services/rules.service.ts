@@ -5,10 +5,10 @@
  * which tells every process to reload its cached rule set.
  */
 import { DomainError } from '../domain/errors.js';
-import { validateRuleDefinition } from '../domain/rules/evaluate.js';
+import { compileRule, evaluateRules, validateRuleDefinition } from '../domain/rules/evaluate.js';
 import type { RuleEffect, RuleLimits } from '../domain/rules/rule.js';
 import type { ServiceContext } from '../context.js';
-import { bumpRulesVersion } from '../storage/repositories/programs.repository.js';
+import { bumpRulesVersion, findProgram } from '../storage/repositories/programs.repository.js';
 import { findCurrentRule, insertRuleVersion, listCurrentRules, markRuleDeleted, retireRuleVersion } from '../storage/repositories/rules.repository.js';
 import type { RuleRow } from '../storage/schema.js';
 import { inTransaction } from '../storage/transaction.js';
@@ -61,6 +61,63 @@ function ruleColumns(input: RuleInput) {
     stackable: input.stackable === false ? 0 : 1,
     active: input.active === false ? 0 : 1,
   };
+}
+
+export interface TryRuleInput {
+  rule: RuleInput;
+  event: { type: string; occurredAt?: string; data: Record<string, unknown> };
+  member?: { tier?: string | null; attributes?: Record<string, unknown>; purchaseCount?: number; lifetimeEarned?: number; birthDate?: string | null; createdAt?: string };
+}
+
+export interface TryRuleResult {
+  /** Whether the rule would award anything for this event and member (trigger, window, condition). */
+  matched: boolean;
+  points: number;
+  /** Why it did not match, when it did not. */
+  reason: 'trigger' | 'inactive' | 'window' | 'condition' | null;
+}
+
+/**
+ * Evaluates a rule that is not saved against a sample event and member, through the same checks and engine as
+ * ingestion, writing nothing: the editor's "try it" and its as-you-type check (an invalid rule is the same 422
+ * as on save, with the pointer under `/rule`). Per-member limits are not counted: a sample has no history.
+ * @throws DomainError rule_condition_invalid, rule_effect_invalid, validation_failed, program_not_found
+ */
+export async function tryRule(ctx: ServiceContext, programId: string, input: TryRuleInput): Promise<TryRuleResult> {
+  let columns: ReturnType<typeof ruleColumns>;
+  try {
+    columns = ruleColumns(input.rule);
+  } catch (error) {
+    throw underPointer(error, '/rule');
+  }
+  const program = await findProgram(ctx.storage.db, programId);
+  if (!program) throw new DomainError('program_not_found', `No programme ${programId}.`);
+  const now = ctx.clock.now();
+  const occurredAt = input.event.occurredAt === undefined ? now : Date.parse(input.event.occurredAt);
+  if (Number.isNaN(occurredAt)) throw DomainError.field('validation_failed', '/event/occurredAt', 'occurredAt is an RFC 3339 date-time.');
+  const createdAt = input.member?.createdAt === undefined ? now : Date.parse(input.member.createdAt);
+  if (Number.isNaN(createdAt)) throw DomainError.field('validation_failed', '/member/createdAt', 'createdAt is an RFC 3339 date-time.');
+  const definition = {
+    id: 'rul_try', version: 1, name: columns.name, trigger: columns.trigger, condition: columns.condition,
+    effects: input.rule.effects, validFrom: columns.validFrom === null ? null : new Date(columns.validFrom),
+    validUntil: columns.validUntil === null ? null : new Date(columns.validUntil), limits: null, priority: 0, stackable: true, active: true,
+  };
+  const event = { type: input.event.type, occurredAt: new Date(occurredAt), data: input.event.data };
+  const member = {
+    id: 'mbr_try', tier: input.member?.tier ?? null, attributes: input.member?.attributes ?? {}, createdAt: new Date(createdAt),
+    birthDate: input.member?.birthDate ?? null, purchaseCount: input.member?.purchaseCount ?? 0, lifetimeEarned: input.member?.lifetimeEarned ?? 0,
+  };
+  const evaluation = evaluateRules({ rules: [compileRule(definition)], event, member, now: new Date(now), timezone: program.timezone, usage: new Map() });
+  if (input.rule.active === false) return { matched: false, points: 0, reason: 'inactive' };
+  if (evaluation.awards.length > 0) return { matched: true, points: evaluation.awards.reduce((sum, award) => sum + award.points, 0), reason: null };
+  const outsideWindow = (definition.validFrom && occurredAt < definition.validFrom.getTime()) || (definition.validUntil && occurredAt >= definition.validUntil.getTime());
+  return { matched: false, points: 0, reason: event.type !== definition.trigger ? 'trigger' : outsideWindow ? 'window' : 'condition' };
+}
+
+/** The same problem with its field pointers moved under `prefix` (a rule checked inside a larger body). */
+function underPointer(error: unknown, prefix: string): unknown {
+  if (!(error instanceof DomainError)) return error;
+  return new DomainError(error.code, error.detail, error.errors.map((e) => ({ ...e, pointer: prefix + e.pointer })));
 }
 
 /** @throws DomainError rule_condition_invalid, rule_effect_invalid, validation_failed */

@@ -776,4 +776,39 @@ forEachDialect('rules api', (db) => {
       expect((await client.get(`/v1/rules/${rule.id}`)).statusCode).toBe(200);
     });
   });
+
+  describe('POST /v1/rules/try', () => {
+    const weekendDouble = {
+      name: 'Weekend bonus for gold',
+      trigger: 'purchase',
+      condition: "member.tier == 'Goud' && event.data.total >= 2000",
+      effects: [{ type: 'points', amount: 1, perSpend: 100 }],
+    };
+    const purchase = (total: number) => ({ type: 'purchase', occurredAt: '2026-03-14T12:00:00Z', data: { orderId: 'o-1', total, currency: 'EUR' } });
+
+    it('says what an unsaved rule would award for a sample event and member, and why not, writing nothing', async () => {
+      const { client } = await setup();
+      const before = (await listRules(client)).length;
+      const tryIt = async (body: unknown) => {
+        const response = await client.post('/v1/rules/try', body);
+        expect(response.statusCode, response.body).toBe(200);
+        return response.json<{ matched: boolean; points: number; reason: string | null }>();
+      };
+      expect(await tryIt({ rule: weekendDouble, event: purchase(2599), member: { tier: 'Goud' } })).toEqual({ matched: true, points: 25, reason: null });
+      expect(await tryIt({ rule: weekendDouble, event: purchase(2599), member: { tier: 'Zilver' } })).toEqual({ matched: false, points: 0, reason: 'condition' });
+      expect(await tryIt({ rule: weekendDouble, event: { type: 'review', data: {} }, member: { tier: 'Goud' } })).toEqual({ matched: false, points: 0, reason: 'trigger' });
+      expect(await tryIt({ rule: { ...weekendDouble, validUntil: '2026-03-01T00:00:00Z' }, event: purchase(2599), member: { tier: 'Goud' } })).toMatchObject({ matched: false, reason: 'window' });
+      expect(await tryIt({ rule: { ...weekendDouble, active: false }, event: purchase(2599), member: { tier: 'Goud' } })).toMatchObject({ matched: false, points: 0, reason: 'inactive' });
+      expect((await listRules(client)).length).toBe(before);
+    });
+
+    it('refuses an invalid rule as a save would, with the pointer under /rule, so the editor can check as you type', async () => {
+      const { client } = await setup();
+      const problem = expectProblem(await client.post('/v1/rules/try', { rule: { ...weekendDouble, condition: "member.tier ==" }, event: purchase(100) }), 422, 'rule_condition_invalid', '/rule/condition');
+      expect(problem.errors?.[0]?.detail).toMatch(/member\.tier ==/);
+      expectProblem(await client.post('/v1/rules/try', { rule: { ...weekendDouble, effects: [{ type: 'points', amount: -1 }] }, event: purchase(100) }), 422, 'rule_effect_invalid', '/rule/effects/0/amount');
+      expectProblem(await client.post('/v1/rules/try', { rule: weekendDouble }), 400, 'validation_failed', '/event');
+      expectProblem(await client.post('/v1/rules/try', { rule: weekendDouble, event: purchase(100), member: { tier: 'Goud', vip: true } }), 400, 'validation_failed', '/member/vip');
+    });
+  });
 });

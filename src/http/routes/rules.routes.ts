@@ -3,9 +3,39 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../../context.js';
 import type { RuleEffect } from '../../domain/rules/rule.js';
-import { createRule, deleteRule, getRule, listRules, updateRule } from '../../services/rules.service.js';
+import { createRule, deleteRule, getRule, listRules, tryRule, updateRule } from '../../services/rules.service.js';
 import { programOf } from '../plugins/auth.js';
-import { IdParams, Page, PageQuery, problems, Rule, RuleBody, RulePatch } from '../schemas.js';
+import { FreeObject, IdParams, Nullable, Page, PageQuery, problems, Rule, RuleBody, RulePatch } from '../schemas.js';
+
+const TryRuleBody = Type.Object(
+  {
+    rule: RuleBody,
+    event: Type.Object(
+      { type: Type.String({ minLength: 1, maxLength: 100 }), occurredAt: Type.Optional(Type.String({ format: 'date-time' })), data: Type.Optional(FreeObject) },
+      { additionalProperties: false },
+    ),
+    member: Type.Optional(
+      Type.Object(
+        {
+          tier: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
+          attributes: Type.Optional(FreeObject),
+          purchaseCount: Type.Optional(Type.Integer({ minimum: 0 })),
+          lifetimeEarned: Type.Optional(Type.Integer({ minimum: 0 })),
+          birthDate: Type.Optional(Nullable(Type.String({ format: 'date' }))),
+          createdAt: Type.Optional(Type.String({ format: 'date-time' })),
+        },
+        { additionalProperties: false, description: 'The sample member; defaults: no tier, no attributes, new today' },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const TryRuleResult = Type.Object({
+  matched: Type.Boolean(),
+  points: Type.Integer({ description: "What the rule alone would award (before a tier multiplier)" }),
+  reason: Nullable(Type.Union([Type.Literal('trigger'), Type.Literal('inactive'), Type.Literal('window'), Type.Literal('condition')], { description: 'Why it did not match' })),
+});
 
 export function ruleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -33,6 +63,21 @@ export function ruleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   }, async (request, reply) =>
     reply.code(201).send(await createRule(ctx, programOf(request), { ...request.body, effects: request.body.effects as RuleEffect[] })),
   );
+
+  r.post('/v1/rules/try', {
+    config: { scope: 'rules:read' },
+    schema: {
+      tags,
+      summary: 'Try an unsaved rule on a sample event and member',
+      description:
+        'Runs the rule through the same checks and engine as ingestion and writes nothing: an invalid rule is the 422 a save would give (pointers under `/rule`); otherwise whether it matches, the points, and why not. Per-member limits are not counted.',
+      body: TryRuleBody,
+      response: { 200: TryRuleResult, ...problems(400, 401, 403, 422) },
+    },
+  }, async (request) => {
+    const { rule, ...rest } = request.body;
+    return tryRule(ctx, programOf(request), { ...rest, rule: { ...rule, effects: rule.effects as RuleEffect[] }, event: { ...rest.event, data: rest.event.data ?? {} } });
+  });
 
   r.get('/v1/rules/:id', {
     config: { scope: 'rules:read' },

@@ -2613,6 +2613,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/rules/try": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Try an unsaved rule on a sample event and member
+         * @description Runs the rule through the same checks and engine as ingestion and writes nothing: an invalid rule is the 422 a save would give (pointers under `/rule`); otherwise whether it matches, the points, and why not. Per-member limits are not counted.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        rule: {
+                            name: string;
+                            trigger: string;
+                            condition?: string | null;
+                            effects: {
+                                type: "points" | "multiplier";
+                                amount?: number;
+                                /** @description Minor units of spend per `amount` points */
+                                perSpend?: number;
+                                /** @description CEL over `item`: which basket lines count */
+                                itemCondition?: string;
+                                factor?: number;
+                            }[];
+                            validFrom?: string | null;
+                            validUntil?: string | null;
+                            limits?: {
+                                perMember?: {
+                                    count: number;
+                                    period: "day" | "week" | "month" | "year" | "lifetime";
+                                };
+                            } | null;
+                            priority?: number;
+                            stackable?: boolean;
+                            active?: boolean;
+                        };
+                        event: {
+                            type: string;
+                            /** Format: date-time */
+                            occurredAt?: string;
+                            /** @description Any JSON object */
+                            data?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /** @description The sample member; defaults: no tier, no attributes, new today */
+                        member?: {
+                            tier?: string | null;
+                            /** @description Any JSON object */
+                            attributes?: {
+                                [key: string]: unknown;
+                            };
+                            purchaseCount?: number;
+                            lifetimeEarned?: number;
+                            birthDate?: string | null;
+                            /** Format: date-time */
+                            createdAt?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            matched: boolean;
+                            /** @description What the rule alone would award (before a tier multiplier) */
+                            points: number;
+                            reason: ("trigger" | "inactive" | "window" | "condition") | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/rules/{id}": {
         parameters: {
             query?: never;
