@@ -1,74 +1,48 @@
 /**
- * The programme at a glance over a chosen period. `useOverview` assembles one `Overview` from the endpoints
- * that exist today (referral stats, member list, tier configuration); when `/v1/analytics/overview` lands, it
- * becomes one request returning the same shape and this page does not change.
+ * The programme at a glance over a chosen period, from one request: `GET /v1/analytics/overview`. The server
+ * does the counting in the programme's timezone (buckets start at its local midnight), so the page only picks
+ * the period and draws.
  */
 import { useState } from 'react';
-import { BarChart, DonutChart } from '@mantine/charts';
+import { AreaChart, BarChart, DonutChart } from '@mantine/charts';
 import { Card, Group, SegmentedControl, SimpleGrid, Skeleton, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../api/client';
+import type { paths } from '../../api/schema';
+import i18n from '../../i18n';
 import { ProblemAlert } from '../../shared/ProblemAlert';
-import { formatMoney, formatNumber, formatPercent } from '../../shared/format';
+import { formatNumber, formatPercent } from '../../shared/format';
+
+export type Overview = paths['/v1/analytics/overview']['get']['responses'][200]['content']['application/json'];
 
 const periods = { '7d': 7, '30d': 30, '90d': 90, '365d': 365 } as const;
 type Period = keyof typeof periods;
 
-/** Members are counted by paging the list; past this many the card shows "n+" rather than reading them all. */
-const memberCountCap = 1000;
-
-export interface Overview {
-  currency: string;
-  members: { total: number; capped: boolean; byTier: { tier: string; count: number }[] };
-  newMembers: { total: number; byReferral: number };
-  referrals: { clicks: number; signUps: number; qualified: number; rewarded: number; flagged: number; rejected: number };
-  conversion: number | null;
-  revenueOfReferredFriends: number;
-  rewardCostPoints: number;
-}
-
 async function loadOverview(days: number): Promise<Overview> {
-  const client = api();
   const to = new Date();
   const from = new Date(to.getTime() - days * 86_400_000);
-  const stats = unwrap(await client.GET('/v1/referral-program/stats', { params: { query: { from: from.toISOString(), to: to.toISOString() } } }));
+  // The interval is left to the server: days up to a quarter, weeks beyond, so the chart keeps a readable width.
+  return unwrap(await api().GET('/v1/analytics/overview', { params: { query: { from: from.toISOString(), to: to.toISOString() } } }));
+}
 
-  const byTier = new Map<string, number>();
-  let total = 0;
-  let cursor: string | undefined;
-  do {
-    const page = unwrap(await client.GET('/v1/members', { params: { query: { limit: 200, ...(cursor ? { cursor } : {}) } } }));
-    for (const member of page.data) byTier.set(member.tier ?? '–', (byTier.get(member.tier ?? '–') ?? 0) + 1);
-    total += page.data.length;
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor && total < memberCountCap);
-
-  return {
-    currency: stats.currency,
-    members: { total, capped: Boolean(cursor), byTier: [...byTier].map(([tier, count]) => ({ tier, count })) },
-    newMembers: { total: stats.newMembers.total, byReferral: stats.newMembers.byReferral },
-    referrals: {
-      clicks: stats.clicks,
-      signUps: stats.signUps,
-      qualified: stats.qualified,
-      rewarded: stats.rewarded,
-      flagged: stats.flagged,
-      rejected: stats.rejected,
-    },
-    conversion: stats.conversion.signupToRewarded,
-    revenueOfReferredFriends: stats.revenueOfReferredFriends,
-    rewardCostPoints: stats.cost.points,
-  };
+/** A bucket's start date (a local date, `YYYY-MM-DD`) as a short axis label. */
+function bucketLabel(bucket: string, interval: Overview['interval']): string {
+  const [year, month, day] = bucket.split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  const locale = i18n.language === 'nl' ? 'nl-NL' : 'en-GB';
+  const options: Intl.DateTimeFormatOptions =
+    interval === 'month' ? { month: 'short', year: 'numeric', timeZone: 'UTC' } : { day: 'numeric', month: 'short', timeZone: 'UTC' };
+  return new Intl.DateTimeFormat(locale, options).format(date);
 }
 
 function Kpi({ label, value }: { label: string; value: string }) {
   return (
-    <Card withBorder>
-      <Text size="sm" c="dimmed">
+    <Card withBorder component="dl" m={0}>
+      <Text size="sm" c="dimmed" component="dt">
         {label}
       </Text>
-      <Text fz="xl" fw={700}>
+      <Text fz="xl" fw={700} component="dd" m={0}>
         {value}
       </Text>
     </Card>
@@ -100,35 +74,76 @@ export function OverviewPage() {
       ) : (
         <>
           <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }}>
-            <Kpi label={t('overview.members')} value={`${formatNumber(data.members.total)}${data.members.capped ? '+' : ''}`} />
-            <Kpi label={t('overview.newMembers')} value={formatNumber(data.newMembers.total)} />
-            <Kpi label={t('overview.referredMembers')} value={formatNumber(data.newMembers.byReferral)} />
-            <Kpi label={t('overview.referralConversion')} value={formatPercent(data.conversion)} />
-            <Kpi label={t('overview.referredRevenue')} value={formatMoney(data.revenueOfReferredFriends, data.currency)} />
-            <Kpi label={t('overview.referralCost')} value={formatNumber(data.rewardCostPoints)} />
-            <Kpi label={t('overview.flagged')} value={formatNumber(data.referrals.flagged)} />
-            <Kpi label={t('overview.rejected')} value={formatNumber(data.referrals.rejected)} />
+            <Kpi label={t('overview.membersTotal')} value={formatNumber(data.members.total)} />
+            <Kpi label={t('overview.newMembers')} value={formatNumber(data.members.new)} />
+            <Kpi label={t('overview.activeMembers')} value={formatNumber(data.members.active)} />
+            <Kpi label={t('overview.redemptionRate')} value={formatPercent(data.redemptionRate)} />
+            <Kpi label={t('overview.pointsIssued')} value={formatNumber(data.points.issued)} />
+            <Kpi label={t('overview.pointsRedeemed')} value={formatNumber(data.points.redeemed)} />
+            <Kpi label={t('overview.pointsExpired')} value={formatNumber(data.points.expired)} />
+            <Kpi label={t('overview.pointsOutstanding')} value={formatNumber(data.points.outstanding)} />
           </SimpleGrid>
-          <SimpleGrid cols={{ base: 1, md: 2 }}>
+          <Card withBorder>
+            <Group justify="space-between" mb="sm">
+              <Title order={3} size="h4">
+                {t('overview.pointsOverTime')}
+              </Title>
+              <Text size="sm" c="dimmed">
+                {t(`overview.intervals.${data.interval}`, { timezone: data.timezone })}
+              </Text>
+            </Group>
+            <AreaChart
+              h={280}
+              dataKey="label"
+              withLegend
+              curveType="monotone"
+              data={data.series.map((row) => ({ ...row, label: bucketLabel(row.bucket, data.interval) }))}
+              series={[
+                { name: 'pointsIssued', label: t('overview.pointsIssued'), color: 'teal.6' },
+                { name: 'pointsRedeemed', label: t('overview.pointsRedeemed'), color: 'blue.6' },
+                { name: 'pointsExpired', label: t('overview.pointsExpired'), color: 'gray.5' },
+              ]}
+            />
+          </Card>
+          <SimpleGrid cols={{ base: 1, md: 3 }}>
             <Card withBorder>
               <Title order={3} size="h4" mb="sm">
-                {t('overview.funnel')}
+                {t('overview.newMembersOverTime')}
               </Title>
               <BarChart
-                h={260}
-                dataKey="step"
-                data={(['clicks', 'signUps', 'qualified', 'rewarded'] as const).map((step) => ({ step: t(`overview.steps.${step}`), count: data.referrals[step] }))}
-                series={[{ name: 'count', label: t('overview.count'), color: 'teal.6' }]}
+                h={220}
+                dataKey="label"
+                data={data.series.map((row) => ({ label: bucketLabel(row.bucket, data.interval), newMembers: row.newMembers }))}
+                series={[{ name: 'newMembers', label: t('overview.newMembers'), color: 'orange.6' }]}
               />
             </Card>
             <Card withBorder>
               <Title order={3} size="h4" mb="sm">
                 {t('overview.byTier')}
               </Title>
-              <DonutChart
-                withLabelsLine
-                withLabels
-                data={data.members.byTier.map((row, index) => ({ name: row.tier, value: row.count, color: tierColors[index % tierColors.length]! }))}
+              {data.tiers.length === 0 ? (
+                <Text c="dimmed">{t('overview.noMembers')}</Text>
+              ) : (
+                <DonutChart
+                  withLabelsLine
+                  withLabels
+                  data={data.tiers.map((row, index) => ({
+                    name: row.tier ?? t('overview.noTier'),
+                    value: row.members,
+                    color: tierColors[index % tierColors.length]!,
+                  }))}
+                />
+              )}
+            </Card>
+            <Card withBorder>
+              <Title order={3} size="h4" mb="sm">
+                {t('overview.funnel')}
+              </Title>
+              <BarChart
+                h={220}
+                dataKey="step"
+                data={(['clicks', 'signUps', 'qualified', 'rewarded'] as const).map((step) => ({ step: t(`overview.steps.${step}`), count: data.referrals[step] }))}
+                series={[{ name: 'count', label: t('overview.count'), color: 'teal.6' }]}
               />
             </Card>
           </SimpleGrid>
