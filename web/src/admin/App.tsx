@@ -15,6 +15,7 @@ import { WebhooksPage } from './pages/WebhooksPage';
 import { TeamPage } from './pages/TeamPage';
 import { ApiKeysPage } from './pages/ApiKeysPage';
 import { SettingsPage } from './pages/SettingsPage';
+import { AuditLogPage } from './pages/AuditLogPage';
 
 // The charts library is most of the dashboard's weight; only the overview needs it.
 const OverviewPage = lazy(() => import('./pages/OverviewPage').then((module) => ({ default: module.OverviewPage })));
@@ -52,6 +53,7 @@ export function App() {
         <Route path="team" element={<TeamPage />} />
         <Route path="api-keys" element={<ApiKeysPage />} />
         <Route path="settings" element={<SettingsPage />} />
+        <Route path="audit-log" element={<AuditLogPage />} />
         <Route path="*" element={<p>{t('common.notFound')}</p>} />
       </Route>
     </Routes>
