@@ -16,6 +16,7 @@ import { TeamPage } from './pages/TeamPage';
 import { ApiKeysPage } from './pages/ApiKeysPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { AuditLogPage } from './pages/AuditLogPage';
+import { PortalSettingsPage } from './pages/PortalSettingsPage';
 
 // The charts library is most of the dashboard's weight; only the overview needs it.
 const OverviewPage = lazy(() => import('./pages/OverviewPage').then((module) => ({ default: module.OverviewPage })));
@@ -54,6 +55,7 @@ export function App() {
         <Route path="api-keys" element={<ApiKeysPage />} />
         <Route path="settings" element={<SettingsPage />} />
         <Route path="audit-log" element={<AuditLogPage />} />
+        <Route path="portal" element={<PortalSettingsPage />} />
         <Route path="*" element={<p>{t('common.notFound')}</p>} />
       </Route>
     </Routes>

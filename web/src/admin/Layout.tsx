@@ -18,6 +18,7 @@ const pages: { path: string; key: string; roles?: Role[] }[] = [
   { path: '/team', key: 'team', roles: ['owner'] },
   { path: '/api-keys', key: 'apiKeys', roles: ['owner'] },
   { path: '/settings', key: 'settings', roles: ['owner', 'manager', 'analyst'] },
+  { path: '/portal', key: 'portal', roles: ['owner'] },
   { path: '/audit-log', key: 'audit', roles: ['owner'] },
 ];
 
