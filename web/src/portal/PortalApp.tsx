@@ -288,7 +288,7 @@ function Privacy({ slug, client }: { slug: string; client: ApiClient }) {
           consentPurposes.map((purpose) => (
             <Switch
               key={purpose}
-              label={t(`portal.consents.${purpose}`, { defaultValue: purpose })}
+              label={t(`portal.consents.${purpose}`)}
               checked={consents.data[purpose]}
               disabled={update.isPending}
               onChange={(e) => {
