@@ -26,6 +26,11 @@ const member = 'demo-customer-1';
 const rewardName = 'E2E espresso tasting';
 const rewardCost = 150;
 
+/** The little of the DOM the page functions touch (this project compiles without the DOM library). */
+interface BrowserGlobals {
+  document: { documentElement: { scrollWidth: number }; activeElement: { getAttribute(name: string): string | null } | null };
+}
+
 interface Balance {
   available: number;
   pending: number;
@@ -170,7 +175,7 @@ describe.skipIf(!executablePath)('the dashboard and the member portal in Chromiu
     await portal.setViewportSize({ width: 375, height: 812 });
     await portal.getByRole('heading', { name: 'Koffiebar Demo', level: 1 }).waitFor(timeout);
     // Nothing wider than the phone: no sideways scrolling.
-    expect(await portal.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    expect(await portal.evaluate(() => (globalThis as unknown as BrowserGlobals).document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     await screenshot(portal, 'portal-phone');
     await context.close();
   });
@@ -241,10 +246,10 @@ describe.skipIf(!executablePath)('the dashboard and the member portal in Chromiu
     await keyboard.getByRole('heading', { name: 'Sign in to Trouw' }).waitFor(timeout);
     // From the top of the page, Tab reaches the e-mail field first, then the password.
     await keyboard.keyboard.press('Tab');
-    await expect(keyboard.evaluate(() => document.activeElement?.getAttribute('autocomplete'))).resolves.toBe('username');
+    await expect(keyboard.evaluate(() => (globalThis as unknown as BrowserGlobals).document.activeElement?.getAttribute('autocomplete'))).resolves.toBe('username');
     await keyboard.keyboard.type(trouw.owner.email);
     await keyboard.keyboard.press('Tab');
-    await expect(keyboard.evaluate(() => document.activeElement?.getAttribute('autocomplete'))).resolves.toBe('current-password');
+    await expect(keyboard.evaluate(() => (globalThis as unknown as BrowserGlobals).document.activeElement?.getAttribute('autocomplete'))).resolves.toBe('current-password');
     await keyboard.keyboard.type(trouw.owner.password);
     await keyboard.keyboard.press('Enter');
     await keyboard.getByRole('heading', { name: 'Overview' }).waitFor(timeout);
