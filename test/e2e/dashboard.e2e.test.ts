@@ -223,20 +223,39 @@ describe.skipIf(!executablePath)('the dashboard and the member portal in Chromiu
     await context.close();
   });
 
-  it('7. the referral review page lists the referrals to look at', async () => {
+  it('7. a referral flagged at sign-up is on the review page, and the owner approves it with a reason', async () => {
+    // The demo has no referral programme: set one up, then a friend signs up on a referrer's code from the
+    // referrer's own device, which the fraud check flags for review.
+    await api('PUT', '/v1/referral-program', {
+      enabled: true,
+      referrerReward: { points: 500 },
+      friendReward: { points: 250 },
+      qualification: { minOrderTotal: 2000, afterReturnWindow: false },
+      validityDays: 30,
+      fraud: { reviewAbove: 40, rejectAbove: 80 },
+      landingUrl: 'https://koffie.example/welkom',
+    });
+    const device = { deviceId: 'e2e-shared-tablet', ip: '198.51.100.4' };
+    const referrer = await api<{ referralCode: string }>('POST', '/v1/members', { externalId: 'e2e-referrer', email: 'anna.e2e@example.nl', context: device });
+    await api('POST', '/v1/members', { externalId: 'e2e-friend', email: 'bram.e2e@example.nl', referralCode: referrer.referralCode, context: { ...device, ip: '203.0.113.50' } });
+
     await page.getByRole('navigation', { name: 'Main menu' }).getByRole('link', { name: 'Referral review' }).click();
     await page.getByRole('heading', { name: 'Referral review', level: 2 }).waitFor(timeout);
-    const flagged = (await api<{ data: { code: string }[] }>('GET', '/v1/referrals?status=flagged&limit=100')).data;
-    if (flagged.length === 0) {
-      await page.getByText('Nothing to review.').waitFor(timeout);
-    } else {
-      // One card per flagged referral, each with its decision buttons.
-      const first = page.getByRole('article', { name: `Referral with code ${flagged[0]!.code}` });
-      await first.waitFor(timeout);
-      await first.getByRole('button', { name: 'Approve' }).waitFor(timeout);
-      expect(await page.getByRole('article').count()).toBe(flagged.length);
-    }
+    const card = page.getByRole('article', { name: `Referral with code ${referrer.referralCode}` });
+    await card.waitFor(timeout);
+    await card.getByText('same_device_as_referrer', { exact: false }).waitFor(timeout);
+    await expect(card.getByText('Flagged', { exact: true }).isVisible()).resolves.toBe(true);
     await screenshot(page, 'referral-review');
+
+    await card.getByRole('button', { name: 'Approve' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Approve this referral' });
+    await dialog.getByLabel(/^Reason/).fill('Siblings sharing the family tablet');
+    await dialog.getByRole('button', { name: 'Approve' }).click();
+    await dialog.waitFor({ state: 'hidden', ...timeout });
+    // It has left the flagged list, and the decision is on record.
+    await card.waitFor({ state: 'detached', ...timeout });
+    const reviewed = (await api<{ data: { code: string; status: string; review: { reason: string } | null }[] }>('GET', '/v1/referrals?limit=100')).data.find((row) => row.code === referrer.referralCode)!;
+    expect(reviewed).toMatchObject({ status: 'signed_up', review: { reason: 'Siblings sharing the family tablet' } });
   });
 
   it('8. the login form can be filled in and sent with the keyboard only', async () => {
