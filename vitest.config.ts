@@ -28,6 +28,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.e2e.test.ts'],
+          // Builds dist/web when it is missing or older than web/src.
+          globalSetup: ['test/e2e/support/build-web.ts'],
           testTimeout: 60_000,
           hookTimeout: 90_000,
           fileParallelism: false,

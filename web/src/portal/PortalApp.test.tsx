@@ -2,31 +2,63 @@ import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { createPortalClient } from '../api/client';
 import { renderWithProviders, stubApi } from '../test-utils';
+import type { paths } from '../api/schema';
+import type { PortalMe } from '../api/types';
 import { PortalApp } from './PortalApp';
 
-const me = {
-  profile: { id: 'mbr_1', name: 'Anna', email: 'anna@example.com', locale: 'en' },
-  balance: { available: 320, pending: 25, expiring: [{ points: 40, expiresAt: '2030-03-01T00:00:00Z' }] },
+type Json<P extends keyof paths, M extends 'get' | 'post' | 'put', S extends number> = paths[P][M] extends { responses: { [K in S]: { content: { 'application/json': infer T } } } } ? T : never;
+
+// Fixtures typed from the generated schema, so they cannot drift from what the server sends.
+const me: PortalMe = {
+  externalId: 'anna-1',
+  name: 'Anna',
+  email: 'anna@example.com',
+  locale: 'en',
+  status: 'active',
+  program: { name: 'Koffiebar Demo', pointsName: 'bonen', currency: 'EUR' },
+  balance: { available: 320, pending: 25, lifetimeEarned: 900, expiring: [{ points: 40, expiresAt: '2030-03-01T00:00:00Z' }] },
   tier: 'Brons',
-  tierProgress: { current: 320, needed: 80, nextTier: 'Zilver' },
-  program: { name: 'Koffiebar Demo', pointsName: 'bonen' },
+  tierProgress: { metric: 'points_earned', current: 320, needed: 80, nextTier: 'Zilver', qualifiedTier: 'Brons', reviewAt: null },
+  perks: [],
+  referralCode: 'ANNA1',
+  memberSince: '2025-01-01T00:00:00Z',
+};
+
+const reward = (id: string, name: string, pointsCost: number, affordable: boolean) => ({
+  id,
+  name,
+  description: null,
+  pointsCost,
+  kind: 'free_product',
+  value: null,
+  currency: null,
+  stock: null,
+  validUntil: null,
+  affordable,
+});
+const rewards: Json<'/v1/portal/{slug}/rewards', 'get', 200> = { data: [reward('rwd_1', 'Free coffee', 300, true), reward('rwd_2', 'Roastery tour', 2000, false)] };
+const history: Json<'/v1/portal/{slug}/history', 'get', 200> = {
+  data: [
+    // One purchase booked as two lines (the rule's points and the tier bonus): the member sees one movement.
+    { transactionId: 'ltx_1', kind: 'earn', account: 'member_pending', points: 20, lotId: 'lot_1', ruleId: 'rul_1', ruleVersion: 1, eventId: 'e1', reason: 'purchase event e1', createdAt: '2025-02-01T10:00:00Z' },
+    { transactionId: 'ltx_1', kind: 'earn', account: 'member_pending', points: 5, lotId: 'lot_1', ruleId: null, ruleVersion: null, eventId: 'e1', reason: 'purchase event e1', createdAt: '2025-02-01T10:00:00Z' },
+  ],
+  nextCursor: null,
+};
+const consents: Json<'/v1/portal/{slug}/consents', 'get', 200> = {
+  marketingEmail: true,
+  marketingSms: false,
+  personalisedOffers: false,
+  changedAt: { marketingEmail: '2025-01-01T00:00:00Z', marketingSms: null, personalisedOffers: null },
 };
 
 const portalRoutes = {
   'GET /v1/portal/koffiebar/me': { status: 200, body: me },
-  'GET /v1/portal/koffiebar/rewards': {
-    status: 200,
-    body: {
-      data: [
-        { id: 'rwd_1', name: { en: 'Free coffee', nl: 'Gratis koffie' }, description: null, pointsCost: 300, affordable: true },
-        { id: 'rwd_2', name: 'Roastery tour', description: null, pointsCost: 2000, affordable: false },
-      ],
-    },
-  },
+  'GET /v1/portal/koffiebar/rewards': { status: 200, body: rewards },
   'POST /v1/portal/koffiebar/redemptions': { status: 201, body: { id: 'rdm_1', coupon: { code: 'KOF-7H2Q9', expiresAt: null } } },
-  'GET /v1/portal/koffiebar/history': { status: 200, body: { data: [], nextCursor: null } },
+  'GET /v1/portal/koffiebar/history': { status: 200, body: history },
   'GET /v1/portal/koffiebar/referrals': { status: 200, body: { code: 'ANNA1', enabled: true, friends: [], pointsEarned: 0, share: null } },
-  'GET /v1/portal/koffiebar/consents': { status: 200, body: { marketing: true } },
+  'GET /v1/portal/koffiebar/consents': { status: 200, body: consents },
 };
 
 describe('member portal', () => {
@@ -43,6 +75,15 @@ describe('member portal', () => {
     expect(screen.getByText(/40 expire on/)).toBeTruthy();
     expect(screen.getByText('80 more to reach Zilver')).toBeTruthy();
     expect(screen.getByRole('progressbar', { name: 'Progress to Zilver' })).toBeTruthy();
+  });
+
+  it('shows the history as one line per movement, and the consents by purpose', async () => {
+    const api = stubApi(portalRoutes);
+    renderWithProviders(<PortalApp slug="koffiebar" token="t" client={createPortalClient('t', { baseUrl: 'http://localhost', fetch: api.fetch })} />);
+    expect(await screen.findByText('+25')).toBeTruthy();
+    expect(screen.queryByText(/purchase event/)).toBeNull();
+    expect(((await screen.findByRole('switch', { name: 'News and offers by e-mail' })) as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByRole('switch', { name: 'News and offers by text message' }) as HTMLInputElement).checked).toBe(false);
   });
 
   it('redeems an affordable reward with an idempotency key and shows the coupon code', async () => {

@@ -216,6 +216,26 @@ function Referrals({ slug, client }: { slug: string; client: ApiClient }) {
   );
 }
 
+type LedgerEntry = { transactionId: string; kind: string; points: number; createdAt: string };
+
+/**
+ * The ledger books one transaction as several lines (one per lot, the tier bonus apart, pending and available
+ * accounts); a member thinks in movements: one line per transaction with its total. Its internal reason (rule
+ * and event ids) is for the team, not for the member.
+ */
+function movements(entries: LedgerEntry[]): LedgerEntry[] {
+  const byTransaction = new Map<string, LedgerEntry>();
+  for (const entry of entries) {
+    // A release moves points from pending to available (two lines that cancel out): what the member gained is
+    // the points they can now spend.
+    const points = entry.kind === 'release' ? Math.max(entry.points, 0) : entry.points;
+    const seen = byTransaction.get(entry.transactionId);
+    if (seen) seen.points += points;
+    else byTransaction.set(entry.transactionId, { transactionId: entry.transactionId, kind: entry.kind, points, createdAt: entry.createdAt });
+  }
+  return [...byTransaction.values()];
+}
+
 function History({ slug, client }: { slug: string; client: ApiClient }) {
   const { t } = useTranslation();
   const [cursor, setCursor] = useState<string | undefined>();
@@ -229,22 +249,24 @@ function History({ slug, client }: { slug: string; client: ApiClient }) {
         {t('portal.history')}
       </Title>
       <ProblemAlert error={history.error} />
-      <Table.ScrollContainer minWidth={320}>
-        <Table>
-          <Table.Tbody>
-            {history.data?.data.map((entry, index) => (
-              <Table.Tr key={`${entry.transactionId}-${index}`}>
-                <Table.Td>{formatDateTime(entry.createdAt)}</Table.Td>
-                <Table.Td>{entry.reason ?? t(`ledgerKinds.${entry.kind}`, { defaultValue: entry.kind })}</Table.Td>
-                <Table.Td ta="right" c={entry.points < 0 ? 'red.8' : undefined}>
-                  {entry.points > 0 ? '+' : ''}
-                  {formatNumber(entry.points)}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+      <Table>
+        <Table.Tbody>
+          {movements(history.data?.data ?? []).map((movement) => (
+            <Table.Tr key={movement.transactionId}>
+              <Table.Td>
+                <Text size="sm">{t(`ledgerKinds.${movement.kind}`, { defaultValue: movement.kind })}</Text>
+                <Text size="xs" c="dimmed">
+                  {formatDateTime(movement.createdAt)}
+                </Text>
+              </Table.Td>
+              <Table.Td ta="right" c={movement.points < 0 ? 'red.8' : undefined} style={{ whiteSpace: 'nowrap' }}>
+                {movement.points > 0 ? '+' : ''}
+                {formatNumber(movement.points)}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
       {history.data?.nextCursor && (
         <Anchor component="button" type="button" onClick={() => setCursor(history.data?.nextCursor ?? undefined)}>
           {t('common.next')}
@@ -288,7 +310,7 @@ function Privacy({ slug, client }: { slug: string; client: ApiClient }) {
           consentPurposes.map((purpose) => (
             <Switch
               key={purpose}
-              label={t(`portal.consents.${purpose}`, { defaultValue: purpose })}
+              label={t(`portal.consents.${purpose}`)}
               checked={consents.data[purpose]}
               disabled={update.isPending}
               onChange={(e) => {

@@ -19,6 +19,7 @@ interface Draft {
   kind: Kind;
   value: number | string;
   stock: number | string;
+  sku: string;
   active: boolean;
 }
 
@@ -32,6 +33,7 @@ function draftOf(reward: Reward | null): Draft {
     kind: reward?.kind ?? 'free_product',
     value: reward?.value ?? '',
     stock: reward?.stock ?? '',
+    sku: reward?.sku ?? '',
     active: reward?.active ?? true,
   };
 }
@@ -53,6 +55,7 @@ function RewardForm({ reward, onDone }: { reward: Reward | null; onDone(): void 
         kind: draft.kind,
         value: draft.value === '' ? null : Number(draft.value),
         stock: draft.stock === '' ? null : Number(draft.stock),
+        sku: draft.sku.trim() ? draft.sku.trim() : null,
         active: draft.active,
       };
       return reward
@@ -106,6 +109,8 @@ function RewardForm({ reward, onDone }: { reward: Reward | null; onDone(): void 
             data={kinds.map((kind) => ({ value: kind, label: t(`rewards.kinds.${kind}`) }))}
           />
           <NumberInput label={t('rewards.value')} description={t('rewards.valueHint')} allowDecimal={false} value={draft.value} onChange={(value) => setDraft({ ...draft, value })} error={fieldError(save.error, '/value')} />
+          {/* The server requires the product for a free product; for other kinds it is optional. */}
+          <TextInput label={t('rewards.sku')} description={t('rewards.skuHint')} required={draft.kind === 'free_product'} value={draft.sku} onChange={(e) => setDraft({ ...draft, sku: e.currentTarget.value })} error={fieldError(save.error, '/sku')} />
           <NumberInput label={t('rewards.stock')} description={t('rewards.stockHint')} min={0} allowDecimal={false} value={draft.stock} onChange={(value) => setDraft({ ...draft, stock: value })} error={fieldError(save.error, '/stock')} />
         </SimpleGrid>
         <Switch label={t('rewards.active')} checked={draft.active} onChange={(e) => setDraft({ ...draft, active: e.currentTarget.checked })} />
