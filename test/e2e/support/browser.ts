@@ -20,9 +20,13 @@ export async function launchChromium(executablePath: string): Promise<Browser> {
   return chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
 }
 
-/** Saves a screenshot of the page for the README (docs/screenshots/<name>.png). */
+/**
+ * Saves a screenshot of the page: into test-results/screenshots/ on every run, and into docs/screenshots/ (the
+ * README's pictures, kept in git) only with TROUW_UPDATE_SCREENSHOTS=1, so a test run leaves the tree clean.
+ */
 export async function screenshot(page: Page, name: string): Promise<string> {
-  const file = path.resolve('docs/screenshots', `${name}.png`);
+  const dir = process.env.TROUW_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results/screenshots';
+  const file = path.resolve(dir, `${name}.png`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   await page.screenshot({ path: file, fullPage: true });
   return file;
