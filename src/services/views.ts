@@ -220,3 +220,23 @@ export function membershipView(row: Selectable<MembershipsTable>): MembershipVie
     updatedAt: iso(row.updatedAt),
   };
 }
+
+export interface BalanceView {
+  available: number;
+  pending: number;
+  lifetimeEarned: number;
+  expiring: { points: number; expiresAt: string }[];
+}
+
+/** A member's balance with what expires when: lots expiring at the same instant are one line. */
+export function balanceView(row: Pick<MemberRow, 'available' | 'pending' | 'lifetimeEarned'>, expiringLots: readonly { remaining: number; expiresAt: number | null }[]): BalanceView {
+  const expiring: BalanceView['expiring'] = [];
+  for (const lot of expiringLots) {
+    if (lot.expiresAt === null) continue;
+    const at = iso(lot.expiresAt);
+    const last = expiring.at(-1);
+    if (last && last.expiresAt === at) last.points += lot.remaining;
+    else expiring.push({ points: lot.remaining, expiresAt: at });
+  }
+  return { available: row.available, pending: row.pending, lifetimeEarned: row.lifetimeEarned, expiring };
+}

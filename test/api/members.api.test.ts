@@ -13,7 +13,8 @@ import { useApi, type ApiClient, expectProblem } from '../support/api.js';
 import { forEachDialect, type TestDatabase } from '../support/dialects.js';
 import { givenMember, givenProgram, uniqueId } from '../support/factories.js';
 import type { MemberView, Page } from '../../src/services/views.js';
-import type { BalanceView, LedgerEntryView } from '../../src/services/members.service.js';
+import type { LedgerEntryView } from '../../src/services/members.service.js';
+import type { BalanceView } from '../../src/services/views.js';
 import type { AdjustmentView } from '../../src/services/adjustments.service.js';
 
 interface EventResponseBody {

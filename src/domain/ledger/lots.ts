@@ -10,6 +10,7 @@
  */
 import { DomainError } from '../errors.js';
 import { invariant } from '../invariant.js';
+import { addDays, addMonths } from '../periods.js';
 import { assertBalanced, entry, type Entry, type Posting } from './posting.js';
 
 export interface Lot {
@@ -34,6 +35,23 @@ export interface AwardLine {
   ruleId: string | null;
   ruleVersion: number | null;
   points: number;
+}
+
+/**
+ * When an earn's lot becomes available and when it expires, from the event's type and time and the programme's
+ * points policy: a purchase waits out the return window (`pendingDays`); every earn expires `expiryMonths`
+ * after the event, both in the programme's timezone.
+ */
+export function earnLotTimes(
+  policy: { pendingDays: number; expiryMonths: number | null; timezone: string },
+  eventType: string,
+  occurredAt: number,
+): { availableAt: number; expiresAt: number | null } {
+  const at = new Date(occurredAt);
+  return {
+    availableAt: eventType === 'purchase' && policy.pendingDays > 0 ? addDays(at, policy.pendingDays, policy.timezone).getTime() : occurredAt,
+    expiresAt: policy.expiryMonths === null ? null : addMonths(at, policy.expiryMonths, policy.timezone).getTime(),
+  };
 }
 
 /**

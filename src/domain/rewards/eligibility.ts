@@ -46,17 +46,22 @@ export function isRewardAvailable(reward: Pick<RewardDefinition, 'active' | 'val
   return true;
 }
 
+/** Whether a reward restricted to some tiers is open to a member in `tier` (no restriction: open to all). */
+export function isOpenToTier(reward: Pick<RewardDefinition, 'tiers'>, tier: string | null): boolean {
+  return reward.tiers === null || reward.tiers.length === 0 || (tier !== null && reward.tiers.includes(tier));
+}
+
 /** Decides whether the member may redeem the reward now, or the first reason they may not. */
 export function checkRedeemable({ member, reward, earlierRedemptionsAt, now, timezone }: RedeemCheck): Redeemable {
   if (member.status !== 'active') return { ok: false, code: 'member_blocked', detail: 'The member is blocked and cannot redeem.' };
   if (!isRewardAvailable(reward, now)) {
     return { ok: false, code: 'reward_not_available', detail: 'The reward is inactive or outside its validity window.' };
   }
-  if (reward.tiers !== null && reward.tiers.length > 0 && (member.tier === null || !reward.tiers.includes(member.tier))) {
+  if (!isOpenToTier(reward, member.tier)) {
     return {
       ok: false,
       code: 'reward_tier_required',
-      detail: `The reward is for members in ${reward.tiers.join(', ')}; the member is ${member.tier === null ? 'in no tier' : `in ${member.tier}`}.`,
+      detail: `The reward is for members in ${(reward.tiers ?? []).join(', ')}; the member is ${member.tier === null ? 'in no tier' : `in ${member.tier}`}.`,
     };
   }
   const limit = reward.limits?.perMember;

@@ -1,6 +1,6 @@
 /** TypeBox schemas of the member portal: the owner's settings and secrets, and what a member sees. */
 import { Type } from 'typebox';
-import { Nullable } from '../schemas.js';
+import { Balance, Nullable } from '../schemas.js';
 
 const instant = Type.String({ format: 'date-time' });
 
@@ -37,13 +37,6 @@ export const MemberTokenHeaders = Type.Object({
   authorization: Type.Optional(Type.String({ description: 'Bearer <member token>: an HS256 JWT signed by the shop' })),
 });
 
-const PortalBalance = Type.Object({
-  available: Type.Integer(),
-  pending: Type.Integer(),
-  lifetimeEarned: Type.Integer(),
-  expiring: Type.Array(Type.Object({ points: Type.Integer(), expiresAt: instant })),
-});
-
 export const PortalProfile = Type.Object(
   {
     externalId: Type.String(),
@@ -52,7 +45,7 @@ export const PortalProfile = Type.Object(
     locale: Nullable(Type.String()),
     status: Type.String(),
     program: Type.Object({ name: Type.String(), pointsName: Type.String(), currency: Type.String() }),
-    balance: PortalBalance,
+    balance: Balance,
     tier: Nullable(Type.String()),
     tierProgress: Nullable(
       Type.Object({

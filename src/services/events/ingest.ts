@@ -22,9 +22,8 @@
 import type { Insertable } from 'kysely';
 import { DomainError, isDomainError } from '../../domain/errors.js';
 import { checkEventType, checkSurveyData, parsePurchaseData, parseRefundData } from '../../domain/events/event-data.js';
-import { allocateClawback, earnPosting, refundClawbackPoints, takePosting, type Lot } from '../../domain/ledger/lots.js';
+import { allocateClawback, earnLotTimes, earnPosting, refundClawbackPoints, takePosting, type Lot } from '../../domain/ledger/lots.js';
 import type { Posting } from '../../domain/ledger/posting.js';
-import { addDays, addMonths } from '../../domain/periods.js';
 import { evaluateRules, limitedPeriodKeys, usageKey, type CompiledRule } from '../../domain/rules/evaluate.js';
 import type { MemberFacts } from '../../domain/rules/rule.js';
 import { applyTierMultiplier } from '../../domain/tiers/multiplier.js';
@@ -438,10 +437,9 @@ function planEarn(plan: Plan, member: MemberState, input: RecordEventInput, occu
   } else if (total > 0) {
     member.earnedLast24h += total;
     lotId = ctx.ids.next('lot');
-    const availableAt = isPurchase && program.pendingDays > 0 ? addDays(new Date(occurredAt), program.pendingDays, program.timezone).getTime() : occurredAt;
+    const { availableAt, expiresAt } = earnLotTimes(program, input.type, occurredAt);
     const pending = availableAt > now;
     status = pending ? 'pending' : 'available';
-    const expiresAt = program.expiryMonths === null ? null : addMonths(new Date(occurredAt), program.expiryMonths, program.timezone).getTime();
     const transactionId = ctx.ids.next('ltx');
     const lot: Lot = { id: lotId, memberId: member.row.id, amount: total, remaining: total, availableAt, releasedAt: pending ? null : now, expiresAt, createdAt: now };
     writes.lots.push({ programId: program.id, transactionId, ...lot });

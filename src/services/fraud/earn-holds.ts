@@ -13,8 +13,7 @@
 import type { ServiceContext } from '../../context.js';
 import { DomainError } from '../../domain/errors.js';
 import { earnThenRefund, scaleHeldLines, type EarnThenRefundSignal, type HeldLine } from '../../domain/fraud/earn-abuse.js';
-import { earnPosting } from '../../domain/ledger/lots.js';
-import { addDays, addMonths } from '../../domain/periods.js';
+import { earnLotTimes, earnPosting } from '../../domain/ledger/lots.js';
 import { monthKey } from '../../domain/tiers/qualification.js';
 import type { EarnHoldStatus, EarnHoldsTable } from '../../storage/fraud.schema.js';
 import { enqueueOutbox } from '../../storage/outbox.js';
@@ -150,11 +149,9 @@ async function decide(ctx: ServiceContext, programId: string, holdId: string, ac
     if (award > 0) {
       transactionId = ctx.ids.next('ltx');
       lotId = ctx.ids.next('lot');
-      const availableAt =
-        hold.eventType === 'purchase' && program.pendingDays > 0 ? addDays(new Date(hold.occurredAt), program.pendingDays, program.timezone).getTime() : hold.occurredAt;
+      const { availableAt, expiresAt } = earnLotTimes(program, hold.eventType, hold.occurredAt);
       const pending = availableAt > now;
       status = pending ? 'pending' : 'available';
-      const expiresAt = program.expiryMonths === null ? null : addMonths(new Date(hold.occurredAt), program.expiryMonths, program.timezone).getTime();
       await writeMemberPosting(
         trx,
         programId,

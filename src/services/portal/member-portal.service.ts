@@ -7,6 +7,7 @@
  */
 import { DomainError } from '../../domain/errors.js';
 import { changeConsents, currentConsents, parseConsents, type Consents, type ConsentName } from '../../domain/portal/consents.js';
+import { isOpenToTier, isRewardAvailable } from '../../domain/rewards/eligibility.js';
 import { localise, type LocalisedText } from '../../domain/rewards/reward.js';
 import { maskEmail, maskName } from '../../domain/referrals/share.js';
 import type { ServiceContext } from '../../context.js';
@@ -24,15 +25,8 @@ import type { MemberRow, ProgramRow } from '../../storage/schema.js';
 import { inTransaction, type Trx } from '../../storage/transaction.js';
 import { couponSummary, rewardView, type CouponSummary, type RewardRow } from '../rewards/reward-views.js';
 import { readTierView } from '../tiers/member-progress.js';
-import { iso, memberView, membershipView, tierHistoryView, type TierProgressView } from '../views.js';
+import { balanceView, iso, memberView, membershipView, tierHistoryView, type BalanceView, type TierProgressView } from '../views.js';
 import type { PortalMember } from './member-token.js';
-
-export interface PortalBalance {
-  available: number;
-  pending: number;
-  lifetimeEarned: number;
-  expiring: { points: number; expiresAt: string }[];
-}
 
 export interface PortalProfile {
   externalId: string;
@@ -41,7 +35,7 @@ export interface PortalProfile {
   locale: string | null;
   status: string;
   program: { name: string; pointsName: string; currency: string };
-  balance: PortalBalance;
+  balance: BalanceView;
   tier: string | null;
   tierProgress: TierProgressView | null;
   perks: string[];
@@ -75,17 +69,6 @@ async function load(db: Trx, member: PortalMember): Promise<{ program: ProgramRo
   return { program, row };
 }
 
-async function balanceOf(db: Trx, row: MemberRow, now: number): Promise<PortalBalance> {
-  const expiring: { points: number; expiresAt: string }[] = [];
-  for (const lot of await listExpiringLots(db, row.programId, row.id, now)) {
-    const at = iso(lot.expiresAt as number);
-    const last = expiring.at(-1);
-    if (last && last.expiresAt === at) last.points += lot.remaining;
-    else expiring.push({ points: lot.remaining, expiresAt: at });
-  }
-  return { available: row.available, pending: row.pending, lifetimeEarned: row.lifetimeEarned, expiring };
-}
-
 /** The member's own page: who they are, their points and what expires when, their tier and progress. */
 export async function getPortalProfile(ctx: ServiceContext, member: PortalMember): Promise<PortalProfile> {
   const db = ctx.storage.db;
@@ -100,7 +83,7 @@ export async function getPortalProfile(ctx: ServiceContext, member: PortalMember
     locale: view.locale,
     status: view.status,
     program: { name: program.name, pointsName: program.pointsName, currency: program.currency },
-    balance: await balanceOf(db, row, now),
+    balance: balanceView(row, await listExpiringLots(db, row.programId, row.id, now)),
     tier: view.tier,
     tierProgress: tiers.tierProgress,
     perks: tiers.perks,
@@ -131,10 +114,10 @@ export async function listPortalRewards(ctx: ServiceContext, member: PortalMembe
   const data: PortalReward[] = [];
   for (const reward of await listAllActiveRewards(db, member.programId)) {
     const view = rewardView(reward);
-    if (reward.validFrom !== null && reward.validFrom > now) continue;
-    if (reward.validUntil !== null && reward.validUntil <= now) continue;
+    // The redemption's own checks (domain/rewards/eligibility.ts), so the list never offers what it would refuse.
+    const window = { active: view.active, validFrom: reward.validFrom, validUntil: reward.validUntil };
+    if (!isRewardAvailable(window, now) || !isOpenToTier(view, row.tier)) continue;
     if (reward.stock !== null && reward.stock <= 0) continue;
-    if (view.tiers !== null && (row.tier === null || !view.tiers.includes(row.tier))) continue;
     data.push({
       id: view.id,
       name: localise(view.name, row.locale),
@@ -234,7 +217,7 @@ export async function exportMemberData(ctx: ServiceContext, member: PortalMember
     exportedAt: iso(now),
     program: { id: program.id, name: program.name, pointsName: program.pointsName },
     profile: { ...memberView(row, ctx.pii), tierProgress: tiers.tierProgress, perks: tiers.perks },
-    balance: await balanceOf(db, row, now),
+    balance: balanceView(row, await listExpiringLots(db, row.programId, row.id, now)),
     lots: (await listAllMemberLots(db, programId, memberId)).map((lot) => ({
       id: lot.id, points: lot.amount, remaining: lot.remaining, availableAt: iso(lot.availableAt), expiresAt: isoOrNull(lot.expiresAt), createdAt: iso(lot.createdAt),
     })),
