@@ -28,7 +28,9 @@ export type IdPrefix =
   // earn abuse: a held award
   | 'hld'
   // team accounts: user, session (unused as a row id: sessions are keyed by their token's hash), audit entry
-  | 'usr' | 'ses' | 'aud';
+  | 'usr' | 'ses' | 'aud'
+  // bulk operations (member imports, bulk adjustments)
+  | 'bop';
 
 export interface Ids {
   /** A time-ordered (UUIDv7-based TypeID) id: new rows land at the right edge of B-tree indexes. */

@@ -70,6 +70,7 @@ export const problemCodes = [
   'portal_token_invalid',
   'portal_key_not_found',
   'program_slug_taken',
+  'bulk_operation_not_found',
 ] as const;
 
 export type ProblemCode = (typeof problemCodes)[number];

@@ -22,6 +22,7 @@ import { webhookRoutes } from './routes/webhooks.routes.js';
 import { referralRoutes } from './routes/referrals.routes.js';
 import { referralReviewRoutes } from './routes/referral-reviews.routes.js';
 import { earnHoldRoutes } from './routes/earn-holds.routes.js';
+import { bulkOperationRoutes } from './routes/bulk-operations.routes.js';
 import { analyticsRoutes } from './routes/analytics.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { teamRoutes } from './routes/team.routes.js';
@@ -107,6 +108,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   referralRoutes(app, ctx);
   referralReviewRoutes(app, ctx);
   earnHoldRoutes(app, ctx);
+  bulkOperationRoutes(app, ctx);
   analyticsRoutes(app, ctx);
   portalRoutes(app, ctx);
   widgetRoutes(app);

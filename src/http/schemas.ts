@@ -81,7 +81,8 @@ export const Member = Type.Object(
   { description: 'A member of the programme' },
 );
 
-const profile = {
+/** The personal data and attributes of a member, as enrolment, update and import take them. */
+export const MemberProfile = {
   email: Type.Optional(Nullable(Type.String({ format: 'email', maxLength: 320 }))),
   name: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 200 }))),
   phone: Type.Optional(Nullable(Type.String({ pattern: '^\\+?[0-9 ()-]{4,32}$' }))),
@@ -107,7 +108,7 @@ function ClientContext(description: string) {
 export const EnrolMemberBody = Type.Object(
   {
     externalId: ExternalId,
-    ...profile,
+    ...MemberProfile,
     referralCode: Type.Optional(Type.String({ minLength: 4, maxLength: 32, description: "The referring member's code" })),
     context: Type.Optional(ClientContext("The friend's sign-up as the client saw it; stored only as keyed hashes, for the referral fraud check")),
   },
@@ -115,7 +116,7 @@ export const EnrolMemberBody = Type.Object(
 );
 
 export const UpdateMemberBody = Type.Object(
-  { externalId: Type.Optional(ExternalId), ...profile, status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('blocked')])) },
+  { externalId: Type.Optional(ExternalId), ...MemberProfile, status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('blocked')])) },
   { additionalProperties: false, minProperties: 1 },
 );
 

@@ -22,13 +22,17 @@ import { applyMembershipChanges } from '../services/memberships.service.js';
 import { expireCoupons } from '../services/rewards/coupon-expiry.js';
 import { expireReferrals, rewardQualifiedReferrals } from '../services/referrals/referral-jobs.js';
 import { pruneWebhookHistory } from '../services/webhooks/retention.js';
+import { processBulkOperations } from '../services/bulk/process-bulk-operations.js';
 
 export interface JobDefinition {
   name: string;
   /** How often the job runs at most; the runner's tick is the resolution. */
   everyMs: number;
-  /** Does everything due now and says what it did (logged when anything happened). */
-  run(ctx: ServiceContext, workerId: string): Promise<Record<string, number>>;
+  /**
+   * Does everything due now and says what it did (logged when anything happened). A job whose work can be long
+   * (a big import) stops after `budgetMs` when given one, and goes on at its next run.
+   */
+  run(ctx: ServiceContext, workerId: string, options: { budgetMs?: number }): Promise<Record<string, number>>;
 }
 
 const SECOND = 1_000;
@@ -45,6 +49,7 @@ export const jobs: readonly JobDefinition[] = [
   { name: 'expire-coupons', everyMs: MINUTE, run: async (ctx) => ({ coupons: await expireCoupons(ctx) }) },
   { name: 'reward-qualified-referrals', everyMs: MINUTE, run: async (ctx) => ({ referrals: await rewardQualifiedReferrals(ctx) }) },
   { name: 'expire-referrals', everyMs: 15 * MINUTE, run: async (ctx) => ({ referrals: await expireReferrals(ctx) }) },
+  { name: 'bulk-operations', everyMs: SECOND, run: async (ctx, _workerId, options) => ({ ...(await processBulkOperations(ctx, options)) }) },
   // Last, so messages written by the jobs above go out in the same tick.
   { name: 'webhooks', everyMs: SECOND, run: async (ctx, workerId) => ({ ...(await runWebhookJobs(ctx, workerId)) }) },
   { name: 'prune-webhook-history', everyMs: 60 * MINUTE, run: async (ctx) => ({ ...(await pruneWebhookHistory(ctx)) }) },
@@ -57,7 +62,7 @@ export function defaultWorkerId(): string {
 /** Runs every job once, to completion (`trouw jobs run`, and tests). */
 export async function runAllJobs(ctx: ServiceContext, workerId = defaultWorkerId()): Promise<Record<string, Record<string, number>>> {
   const results: Record<string, Record<string, number>> = {};
-  for (const job of jobs) results[job.name] = await job.run(ctx, workerId);
+  for (const job of jobs) results[job.name] = await job.run(ctx, workerId, {});
   return results;
 }
 
@@ -67,6 +72,7 @@ export interface JobRunner {
 }
 
 const RUNNER_LEASE = 'runner';
+const JOB_BUDGET_MS = 2 * SECOND;
 
 export interface JobRunnerOptions {
   workerId?: string;
@@ -95,7 +101,8 @@ export function startJobRunner(ctx: ServiceContext, options: JobRunnerOptions): 
       if (now - (lastRunAt.get(job.name) ?? 0) < job.everyMs) continue;
       lastRunAt.set(job.name, now);
       try {
-        const result = await job.run(ctx, workerId);
+        // Bounded, so the jobs after it (webhooks) are not held up by one long import and stop() stays prompt.
+        const result = await job.run(ctx, workerId, { budgetMs: JOB_BUDGET_MS });
         if (Object.values(result).some((n) => n > 0)) ctx.logger.info({ job: job.name, ...result }, 'job ran');
       } catch (error) {
         ctx.logger.error({ err: error, job: job.name }, 'job failed; it runs again at its next interval');

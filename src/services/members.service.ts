@@ -4,12 +4,10 @@
  */
 import { DomainError } from '../domain/errors.js';
 import type { LedgerTransactionKind, MemberAccount } from '../domain/ledger/posting.js';
-import { randomCode, type ServiceContext } from '../context.js';
+import type { ServiceContext } from '../context.js';
 import {
   findMember,
   findMemberByExternalId,
-  findMemberByReferralCode,
-  insertMember,
   listMembers as listMemberRows,
   updateMember as updateMemberRow,
 } from '../storage/repositories/members.repository.js';
@@ -17,29 +15,14 @@ import { listExpiringLots, listMemberEntries } from '../storage/repositories/led
 import { inTransaction, isUniqueViolation } from '../storage/transaction.js';
 import { enqueueOutbox } from '../storage/outbox.js';
 import { findProgram } from '../storage/repositories/programs.repository.js';
-import { monthDay } from '../domain/periods.js';
-import type { MembersTable } from '../storage/schema.js';
-import type { Updateable } from 'kysely';
 import { decodeCursor, encodeCursor, isIdCursor } from './cursor.js';
-import { emailIdentityIndex, recordFingerprints, type ClientContext } from './fraud/referral-fraud.js';
+import { recordFingerprints, type ClientContext } from './fraud/referral-fraud.js';
+import { checkAttributes, insertEnrolledMember, normaliseEmail, profileColumns, type MemberProfileInput, type NewMemberInput } from './member-steps.js';
 import { loadReferralProgram, startReferral } from './referrals/lifecycle.js';
-import { placeEnrolledMember } from './tiers/enrolment.js';
 import { readTierView, readTierViews } from './tiers/member-progress.js';
-import { iso, memberView, type MemberView, type Page } from './views.js';
+import { balanceView, iso, memberView, type BalanceView, type MemberView, type Page } from './views.js';
 
-export interface MemberProfileInput {
-  email?: string | null;
-  name?: string | null;
-  phone?: string | null;
-  birthDate?: string | null;
-  locale?: string | null;
-  attributes?: Record<string, unknown>;
-}
-
-export interface EnrolMemberInput extends MemberProfileInput {
-  externalId: string;
-  /** The referral code of the member who referred this one. */
-  referralCode?: string;
+export interface EnrolMemberInput extends NewMemberInput {
   /** The client's view of the sign-up (IP, user agent, device id), kept only as keyed hashes for the fraud check. */
   context?: ClientContext;
 }
@@ -47,41 +30,6 @@ export interface EnrolMemberInput extends MemberProfileInput {
 export interface UpdateMemberInput extends MemberProfileInput {
   externalId?: string;
   status?: 'active' | 'blocked';
-}
-
-const MAX_ATTRIBUTES_BYTES = 8_192;
-const REFERRAL_CODE_LENGTH = 8;
-
-export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
-
-function checkAttributes(attributes: Record<string, unknown>): string {
-  const json = JSON.stringify(attributes);
-  if (Buffer.byteLength(json) > MAX_ATTRIBUTES_BYTES) {
-    throw DomainError.field('validation_failed', '/attributes', `attributes may hold at most ${MAX_ATTRIBUTES_BYTES} bytes of JSON.`);
-  }
-  return json;
-}
-
-function profileColumns(ctx: ServiceContext, input: MemberProfileInput): Updateable<MembersTable> {
-  const seal = (value: string | null | undefined) => (value === undefined ? undefined : value === null ? null : ctx.pii.encrypt(value));
-  const columns: Updateable<MembersTable> = {};
-  if (input.email !== undefined) {
-    columns.emailCipher = seal(input.email === null ? null : normaliseEmail(input.email));
-    columns.emailIndex = input.email === null ? null : ctx.pii.blindIndex(normaliseEmail(input.email));
-    // The person behind the address (dots and +tags folded where the provider ignores them): the same-person signal.
-    columns.emailIdentityIndex = emailIdentityIndex(ctx, input.email);
-  }
-  if (input.name !== undefined) columns.nameCipher = seal(input.name);
-  if (input.phone !== undefined) columns.phoneCipher = seal(input.phone);
-  if (input.birthDate !== undefined) {
-    columns.birthDateCipher = seal(input.birthDate);
-    // Month and day in the clear (no year) let the birthday job find today's members by index.
-    columns.birthday = input.birthDate === null ? null : input.birthDate.slice(5, 10);
-  }
-  if (input.locale !== undefined) columns.locale = input.locale;
-  return columns;
 }
 
 /**
@@ -92,65 +40,28 @@ function profileColumns(ctx: ServiceContext, input: MemberProfileInput): Updatea
  * @throws DomainError member_external_id_taken, referral_code_unknown, validation_failed
  */
 export async function enrolMember(ctx: ServiceContext, programId: string, input: EnrolMemberInput): Promise<MemberView> {
-  const attributes = checkAttributes(input.attributes ?? {});
   const now = ctx.clock.now();
   for (let attempt = 0; ; attempt++) {
     const id = ctx.ids.next('mbr');
     try {
       return await inTransaction(ctx.storage, async (trx) => {
-        if (await findMemberByExternalId(trx, programId, input.externalId)) {
-          throw DomainError.field('member_external_id_taken', '/externalId', `A member with externalId ${input.externalId} already exists.`);
-        }
         const program = await findProgram(trx, programId);
         if (!program) throw new DomainError('program_not_found', `No programme ${programId}.`);
-        let referredBy: string | null = null;
-        if (input.referralCode !== undefined) {
-          const referrer = await findMemberByReferralCode(trx, programId, input.referralCode.toUpperCase());
-          if (!referrer) throw DomainError.field('referral_code_unknown', '/referralCode', `No member has referral code ${input.referralCode}.`);
-          referredBy = referrer.id;
-        }
-        await insertMember(trx, {
-          programId,
-          id,
-          externalId: input.externalId,
-          emailCipher: null,
-          emailIndex: null,
-          nameCipher: null,
-          phoneCipher: null,
-          birthDateCipher: null,
-          birthday: null,
-          locale: null,
-          ...profileColumns(ctx, input),
-          anniversary: monthDay(new Date(now), program.timezone),
-          attributes,
-          referralCode: randomCode(REFERRAL_CODE_LENGTH),
-          referredByMemberId: referredBy,
-          tier: null,
-          status: 'active',
-          available: 0,
-          pending: 0,
-          lifetimeEarned: 0,
-          purchaseCount: 0,
-          refundedOrders: 0,
-          createdAt: now,
-          updatedAt: now,
-        });
-        await enqueueOutbox(trx, ctx.ids, programId, [{ type: 'member.created', memberId: id, data: { memberId: id, externalId: input.externalId, referredByMemberId: referredBy } }], now);
-        await placeEnrolledMember(ctx, trx, program, id, now);
+        let row = await insertEnrolledMember(ctx, trx, program, id, input, now);
         if (input.context) await recordFingerprints(ctx, trx, programId, id, input.context, now);
-        if (referredBy !== null && input.referralCode !== undefined) {
+        if (row.referredByMemberId !== null && input.referralCode !== undefined) {
           const referralProgram = await loadReferralProgram(trx, programId);
           if (referralProgram?.enabled) {
             await startReferral(ctx, trx, program, referralProgram, {
-              referrerMemberId: referredBy,
+              referrerMemberId: row.referredByMemberId,
               friendMemberId: id,
               code: input.referralCode.toUpperCase(),
               context: input.context ?? {},
             }, now);
+            // The referral may have changed the new member (a sign-up reward for the friend).
+            row = (await findMember(trx, programId, id)) ?? row;
           }
         }
-        const row = await findMember(trx, programId, id);
-        if (!row) throw new Error('member vanished inside its own transaction');
         return { ...memberView(row, ctx.pii), ...(await readTierView(trx, program, row, now)) };
       });
     } catch (error) {
@@ -245,26 +156,11 @@ export async function updateMember(ctx: ServiceContext, programId: string, membe
   }
 }
 
-export interface BalanceView {
-  available: number;
-  pending: number;
-  lifetimeEarned: number;
-  expiring: { points: number; expiresAt: string }[];
-}
-
 /** @throws DomainError member_not_found */
 export async function getBalance(ctx: ServiceContext, programId: string, memberId: string): Promise<BalanceView> {
   const row = await findMember(ctx.storage.db, programId, memberId);
   if (!row) throw new DomainError('member_not_found', `No member ${memberId} in this programme.`);
-  const lots = await listExpiringLots(ctx.storage.db, programId, memberId, ctx.clock.now());
-  const expiring: { points: number; expiresAt: string }[] = [];
-  for (const lot of lots) {
-    const at = iso(lot.expiresAt as number);
-    const last = expiring.at(-1);
-    if (last && last.expiresAt === at) last.points += lot.remaining;
-    else expiring.push({ points: lot.remaining, expiresAt: at });
-  }
-  return { available: row.available, pending: row.pending, lifetimeEarned: row.lifetimeEarned, expiring };
+  return balanceView(row, await listExpiringLots(ctx.storage.db, programId, memberId, ctx.clock.now()));
 }
 
 export interface LedgerEntryView {

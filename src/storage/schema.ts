@@ -4,6 +4,7 @@
  * from SQLite and PostgreSQL; flags are integers 0/1 for the same reason. JSON is stored as text.
  */
 import type { Insertable, Selectable } from 'kysely';
+import type { BulkOperationTables } from './bulk-operations.schema.js';
 import type { FraudTables } from './fraud.schema.js';
 import type { PortalTables } from './portal.schema.js';
 import type { ReferralTables } from './referrals.schema.js';
@@ -207,7 +208,7 @@ export interface JobLeasesTable {
   leaseUntil: Instant;
 }
 
-export interface Database extends RewardTables, TierTables, WebhookTables, ReferralTables, FraudTables, TeamTables, PortalTables {
+export interface Database extends RewardTables, TierTables, WebhookTables, ReferralTables, FraudTables, TeamTables, PortalTables, BulkOperationTables {
   programs: ProgramsTable;
   apiKeys: ApiKeysTable;
   members: MembersTable;

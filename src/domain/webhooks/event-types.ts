@@ -29,6 +29,7 @@ export const webhookEventTypes = [
   'referral.rejected',
   'referral.expired',
   'referral.reversed',
+  'bulk_operation.completed',
   // Sent only by POST /v1/webhooks/{id}/test, to that one endpoint, whatever it subscribes to.
   'webhook.test',
 ] as const;

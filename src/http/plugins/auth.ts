@@ -140,6 +140,15 @@ export function clearSessionCookie(reply: FastifyReply, request: FastifyRequest,
 
 /** The programme of the authenticated key or session. */
 export function programOf(request: FastifyRequest): string {
+  return principalOf(request).programId;
+}
+
+/** Who is acting, as the audit log names them: the user's e-mail, or the API key's name and prefix. */
+export function actorOf(request: FastifyRequest): string {
+  return principalOf(request).actor.label;
+}
+
+function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new DomainError('unauthenticated', 'Send a secret API key as `Authorization: Bearer sk_…`, or sign in.');
-  return request.principal.programId;
+  return request.principal;
 }

@@ -9,6 +9,7 @@ import * as referrals from './0007-referrals.js';
 import * as earnHolds from './0008-earn-holds.js';
 import * as team from './0009-team.js';
 import * as portal from './0010-portal.js';
+import * as bulkOperations from './0011-bulk-operations.js';
 
 /** Every migration, in order. A migration on main is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008-earn-holds': earnHolds,
   '0009-team': team,
   '0010-portal': portal,
+  '0011-bulk-operations': bulkOperations,
 };

@@ -7789,6 +7789,555 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/bulk-operations/member-import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enrol many members, each with an optional opening balance, in the background
+         * @description Up to 10,000 items. The whole request is checked first: a bad item refuses it all (400 naming `/items/N/…`) and nothing is written. Then 202 with the operation; the job runner does each item in its own transaction and records its outcome, and an item that fails does not stop the others. Follow `processed` of GET /v1/bulk-operations/{id}; the failed items are at `/items?status=failed`; `bulk_operation.completed` is sent when it ends. Safe to retry with an Idempotency-Key. An item fails alone when its externalId is already enrolled.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The ledger reason of opening balances (default: "Opening balance (import)") */
+                        reason?: string;
+                        items: {
+                            externalId: string;
+                            email?: string | null;
+                            name?: string | null;
+                            phone?: string | null;
+                            birthDate?: string | null;
+                            locale?: string | null;
+                            /** @description Any JSON object */
+                            attributes?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description An opening balance, available at once */
+                            points?: number;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description A bulk operation and its progress */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kind: "member_import" | "points_adjustment";
+                            status: "queued" | "running" | "completed";
+                            reason: string | null;
+                            total: number;
+                            processed: number;
+                            succeeded: number;
+                            failed: number;
+                            /** @description Who sent it: the user's e-mail, or the API key's name and prefix */
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description A bulk operation and its progress */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kind: "member_import" | "points_adjustment";
+                            status: "queued" | "running" | "completed";
+                            reason: string | null;
+                            total: number;
+                            processed: number;
+                            succeeded: number;
+                            failed: number;
+                            /** @description Who sent it: the user's e-mail, or the API key's name and prefix */
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bulk-operations/points-adjustment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give or take points of many members, by externalId, in the background
+         * @description Up to 10,000 items. The whole request is checked first: a bad item refuses it all (400 naming `/items/N/…`) and nothing is written. Then 202 with the operation; the job runner does each item in its own transaction and records its outcome, and an item that fails does not stop the others. Follow `processed` of GET /v1/bulk-operations/{id}; the failed items are at `/items?status=failed`; `bulk_operation.completed` is sent when it ends. Safe to retry with an Idempotency-Key. An item fails alone when its member is unknown or has fewer available points than it takes.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Each item's ledger reason, unless the item gives its own */
+                        reason: string;
+                        items: {
+                            externalId: string;
+                            /** @description Positive gives, negative takes (never below zero: such a line fails alone) */
+                            points: number;
+                            reason?: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description A bulk operation and its progress */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kind: "member_import" | "points_adjustment";
+                            status: "queued" | "running" | "completed";
+                            reason: string | null;
+                            total: number;
+                            processed: number;
+                            succeeded: number;
+                            failed: number;
+                            /** @description Who sent it: the user's e-mail, or the API key's name and prefix */
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description A bulk operation and its progress */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kind: "member_import" | "points_adjustment";
+                            status: "queued" | "running" | "completed";
+                            reason: string | null;
+                            total: number;
+                            processed: number;
+                            succeeded: number;
+                            failed: number;
+                            /** @description Who sent it: the user's e-mail, or the API key's name and prefix */
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bulk-operations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The programme's bulk operations, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                kind: "member_import" | "points_adjustment";
+                                status: "queued" | "running" | "completed";
+                                reason: string | null;
+                                total: number;
+                                processed: number;
+                                succeeded: number;
+                                failed: number;
+                                /** @description Who sent it: the user's e-mail, or the API key's name and prefix */
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bulk-operations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A bulk operation and its progress */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A bulk operation and its progress */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kind: "member_import" | "points_adjustment";
+                            status: "queued" | "running" | "completed";
+                            reason: string | null;
+                            total: number;
+                            processed: number;
+                            succeeded: number;
+                            failed: number;
+                            /** @description Who sent it: the user's e-mail, or the API key's name and prefix */
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bulk-operations/{id}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A bulk operation's items in order, with each one's result or problem */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "pending" | "succeeded" | "failed";
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @description 1-based position in the request; its pointer is /items/{line - 1} */
+                                line: number;
+                                status: "pending" | "succeeded" | "failed";
+                                /** @description The line as sent */
+                                input: {
+                                    [key: string]: unknown;
+                                };
+                                result: {
+                                    memberId: string;
+                                    transactionId: string | null;
+                                } | null;
+                                problem: {
+                                    code: string;
+                                    detail: string;
+                                    pointer: string | null;
+                                } | null;
+                                processedAt: string | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/analytics/overview": {
         parameters: {
             query?: never;
