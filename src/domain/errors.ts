@@ -71,6 +71,7 @@ export const problemCodes = [
   'portal_key_not_found',
   'program_slug_taken',
   'bulk_operation_not_found',
+  'reward_image_invalid',
 ] as const;
 
 export type ProblemCode = (typeof problemCodes)[number];

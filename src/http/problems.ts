@@ -73,6 +73,7 @@ export const problemStatus: Record<ProblemCode, { status: number; title: string 
   portal_token_invalid: { status: 401, title: 'The member token is not valid' },
   portal_key_not_found: { status: 404, title: 'No such portal secret' },
   bulk_operation_not_found: { status: 404, title: 'No such bulk operation' },
+  reward_image_invalid: { status: 422, title: 'The picture is not what its Content-Type says' },
   program_slug_taken: { status: 409, title: 'This programme slug is taken' },
 };
 

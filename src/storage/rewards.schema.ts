@@ -45,8 +45,21 @@ export interface RewardsTable {
   validUntil: Instant | null;
   active: Flag;
   partnerId: string | null;
+  /** The content hash of the reward's picture (reward_images, migration 0012); null: no picture. */
+  imageVersion: Generated<string | null>;
   createdAt: Instant;
   updatedAt: Instant;
+}
+
+/** A reward's picture (migration 0012), base64 so both dialects store it as text. */
+export interface RewardImagesTable {
+  programId: string;
+  rewardId: string;
+  version: string;
+  contentType: string;
+  dataBase64: string;
+  byteSize: number;
+  createdAt: Instant;
 }
 
 export interface RedemptionsTable {
@@ -91,5 +104,6 @@ export interface CouponsTable {
 export interface RewardTables {
   rewards: RewardsTable;
   redemptions: RedemptionsTable;
+  rewardImages: RewardImagesTable;
   coupons: CouponsTable;
 }

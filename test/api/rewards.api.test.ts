@@ -89,6 +89,7 @@ forEachDialect('rewards api', (db) => {
         sku: 'COFFEE',
         stock: 40,
         redeemedCount: 0,
+        imageUrl: null,
         limits: { perMember: { count: 2, period: 'week' } },
         tiers: ['Silver', 'Gold'],
         validFrom: '2026-03-01T00:00:00.000Z',

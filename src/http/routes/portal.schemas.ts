@@ -74,6 +74,7 @@ export const PortalReward = Type.Object({
   currency: Nullable(Type.String()),
   stock: Nullable(Type.Integer()),
   validUntil: Nullable(instant),
+  imageUrl: Nullable(Type.String({ description: "The reward's picture (a public path on this server); null: none" })),
   affordable: Type.Boolean({ description: "Whether the member's available points cover the cost" }),
 });
 

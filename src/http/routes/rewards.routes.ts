@@ -1,7 +1,7 @@
 /**
  * The rewards catalogue, redemptions and coupons. Thin: validate, authorise, call one service, map the result.
- * The CSV import lives in its own encapsulated context, the only one that parses text/csv, so every other
- * route keeps answering a non-JSON body with 415.
+ * The CSV import and the picture upload live in their own encapsulated contexts, the only ones that parse
+ * text/csv and images, so every other route keeps answering a non-JSON body with 415.
  */
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -11,6 +11,8 @@ import { DomainError } from '../../domain/errors.js';
 import { generateCoupons, importCoupons, useCoupon, validateCoupon } from '../../services/rewards/coupons.service.js';
 import { cancelRedemption, getRedemption, listRedemptions, redeemReward } from '../../services/rewards/redeem-reward.js';
 import { createReward, getReward, listRewards, updateReward } from '../../services/rewards/rewards.service.js';
+import { readRewardImage, removeRewardImage, setRewardImage } from '../../services/rewards/reward-images.js';
+import { maxRewardImageBytes, rewardImageTypes } from '../../domain/rewards/reward-image.js';
 import { programOf } from '../plugins/auth.js';
 import { IdempotencyHeaders, IdParams, Page, PageQuery, problems } from '../schemas.js';
 import {
@@ -161,5 +163,47 @@ export function rewardRoutes(app: FastifyInstance, ctx: ServiceContext): void {
         response: { 201: CouponBatch, ...problems(400, 401, 403, 404, 409, 413, 415) },
       },
     }, async (request, reply) => reply.code(201).send(await importCoupons(ctx, programOf(request), request.query, request.body)));
+  });
+
+  app.register(async (scoped) => {
+    // Only the picture types here; the service checks the bytes are what the Content-Type says.
+    scoped.removeAllContentTypeParsers();
+    scoped.addContentTypeParser([...rewardImageTypes], { parseAs: 'buffer', bodyLimit: maxRewardImageBytes }, (_request, body, done) => done(null, body));
+    scoped.addContentTypeParser('*', (_request, _payload, done) =>
+      done(new DomainError('unsupported_media_type', 'Send the picture as image/png, image/jpeg, image/webp or image/gif.')),
+    );
+    scoped.withTypeProvider<TypeBoxTypeProvider>().put('/v1/rewards/:id/image', {
+      config: { scope: 'rewards:write' },
+      bodyLimit: maxRewardImageBytes,
+      schema: {
+        tags: ['rewards'],
+        summary: "Set the reward's picture (PNG, JPEG, WebP or GIF, at most 512 KB)",
+        description: 'The body is the picture itself, with its Content-Type. The reward\'s `imageUrl` then names it; a new picture gets a new URL.',
+        consumes: [...rewardImageTypes],
+        params: IdParams,
+        body: Type.Unsafe<Buffer>({ format: 'binary', description: 'The picture (typeless on purpose: a Buffer is no JSON string to validate)' }),
+        response: { 200: Reward, ...problems(401, 403, 404, 413, 415, 422) },
+      },
+    }, async (request) => setRewardImage(ctx, programOf(request), request.params.id, request.headers['content-type'] ?? '', request.body));
+  });
+
+  r.delete('/v1/rewards/:id/image', {
+    config: { scope: 'rewards:write' },
+    schema: { tags: ['rewards'], summary: "Remove the reward's picture", params: IdParams, response: { 200: Reward, ...problems(401, 403, 404) } },
+  }, async (request) => removeRewardImage(ctx, programOf(request), request.params.id));
+
+  // Public, like the catalogue it illustrates: an <img> on the member's page (or the shop's) sends no key.
+  r.get('/media/:programId/rewards/:rewardId/:version', {
+    schema: { hide: true, params: Type.Object({ programId: Type.String(), rewardId: Type.String(), version: Type.String({ pattern: '^[0-9a-f]{16}$' }) }) },
+  }, async (request, reply) => {
+    const image = await readRewardImage(ctx, request.params.programId, request.params.rewardId, request.params.version);
+    if (!image) throw new DomainError('not_found', 'No such picture.');
+    return reply
+      .header('content-type', image.contentType)
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .header('x-content-type-options', 'nosniff')
+      .header('content-security-policy', "default-src 'none'")
+      .header('cross-origin-resource-policy', 'cross-origin')
+      .send(image.bytes);
   });
 }

@@ -60,6 +60,7 @@ export const Reward = Type.Object(
     sku: Nullable(Type.String()),
     stock: Nullable(Type.Integer({ description: 'Units left; null is unlimited' })),
     redeemedCount: Type.Integer({ description: 'Redemptions that stand (not cancelled or refunded)' }),
+    imageUrl: Nullable(Type.String({ description: 'Path of the picture on this server (PUT /v1/rewards/{id}/image); public and cacheable for good' })),
     limits: Nullable(RewardLimits),
     tiers: Nullable(Type.Array(Type.String())),
     validFrom: Nullable(instant),

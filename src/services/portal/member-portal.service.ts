@@ -53,6 +53,7 @@ export interface PortalReward {
   currency: string | null;
   stock: number | null;
   validUntil: string | null;
+  imageUrl: string | null;
   affordable: boolean;
 }
 
@@ -126,6 +127,7 @@ export async function listPortalRewards(ctx: ServiceContext, member: PortalMembe
       kind: view.kind,
       value: view.value,
       currency: view.currency,
+      imageUrl: view.imageUrl,
       stock: view.stock,
       validUntil: view.validUntil,
       affordable: row.available >= view.pointsCost,

@@ -17,6 +17,8 @@ export type CouponRow = Selectable<CouponsTable>;
 export interface RewardView extends Omit<RewardDefinition, 'validFrom' | 'validUntil'> {
   id: string;
   redeemedCount: number;
+  /** Where the reward's picture is served (a path on this server, public); null: no picture. */
+  imageUrl: string | null;
   validFrom: string | null;
   validUntil: string | null;
   createdAt: string;
@@ -97,12 +99,21 @@ export function rewardColumns(definition: RewardDefinition) {
   };
 }
 
+/**
+ * The public path of a reward's picture. It names the picture's version, so it can be cached forever and a new
+ * picture has a new path; it is outside /v1 because an <img> on a member's page sends no credentials.
+ */
+export function rewardImagePath(programId: string, rewardId: string, version: string): string {
+  return `/media/${encodeURIComponent(programId)}/rewards/${encodeURIComponent(rewardId)}/${version}`;
+}
+
 export function rewardView(row: RewardRow): RewardView {
   const definition = rewardDefinition(row);
   return {
     id: row.id,
     ...definition,
     redeemedCount: row.redeemedCount,
+    imageUrl: row.imageVersion === null ? null : rewardImagePath(row.programId, row.id, row.imageVersion),
     validFrom: row.validFrom === null ? null : iso(row.validFrom),
     validUntil: row.validUntil === null ? null : iso(row.validUntil),
     createdAt: iso(row.createdAt),

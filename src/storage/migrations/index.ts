@@ -10,6 +10,7 @@ import * as earnHolds from './0008-earn-holds.js';
 import * as team from './0009-team.js';
 import * as portal from './0010-portal.js';
 import * as bulkOperations from './0011-bulk-operations.js';
+import * as rewardImages from './0012-reward-images.js';
 
 /** Every migration, in order. A migration on main is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009-team': team,
   '0010-portal': portal,
   '0011-bulk-operations': bulkOperations,
+  '0012-reward-images': rewardImages,
 };

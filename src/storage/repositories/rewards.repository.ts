@@ -121,3 +121,27 @@ export async function endRedemption(
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/** Replaces the reward's picture and names its version on the reward, in the caller's transaction. */
+export async function putRewardImage(
+  trx: Trx,
+  image: { programId: string; rewardId: string; version: string; contentType: string; dataBase64: string; byteSize: number; createdAt: number },
+): Promise<void> {
+  await trx.deleteFrom('rewardImages').where('programId', '=', image.programId).where('rewardId', '=', image.rewardId).execute();
+  await trx.insertInto('rewardImages').values(image).execute();
+  await trx
+    .updateTable('rewards')
+    .set({ imageVersion: image.version, updatedAt: image.createdAt })
+    .where('programId', '=', image.programId)
+    .where('id', '=', image.rewardId)
+    .execute();
+}
+
+export async function deleteRewardImage(trx: Trx, programId: string, rewardId: string, now: number): Promise<void> {
+  await trx.deleteFrom('rewardImages').where('programId', '=', programId).where('rewardId', '=', rewardId).execute();
+  await trx.updateTable('rewards').set({ imageVersion: null, updatedAt: now }).where('programId', '=', programId).where('id', '=', rewardId).execute();
+}
+
+export async function findRewardImage(db: Trx, programId: string, rewardId: string) {
+  return db.selectFrom('rewardImages').selectAll().where('programId', '=', programId).where('rewardId', '=', rewardId).executeTakeFirst();
+}

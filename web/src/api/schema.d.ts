@@ -3057,6 +3057,7 @@ export interface paths {
                                 stock: number | null;
                                 /** @description Redemptions that stand (not cancelled or refunded) */
                                 redeemedCount: number;
+                                imageUrl: string | null;
                                 limits: {
                                     perMember?: {
                                         count: number;
@@ -3177,6 +3178,7 @@ export interface paths {
                             stock: number | null;
                             /** @description Redemptions that stand (not cancelled or refunded) */
                             redeemedCount: number;
+                            imageUrl: string | null;
                             limits: {
                                 perMember?: {
                                     count: number;
@@ -3283,6 +3285,7 @@ export interface paths {
                             stock: number | null;
                             /** @description Redemptions that stand (not cancelled or refunded) */
                             redeemedCount: number;
+                            imageUrl: string | null;
                             limits: {
                                 perMember?: {
                                     count: number;
@@ -3404,6 +3407,7 @@ export interface paths {
                             stock: number | null;
                             /** @description Redemptions that stand (not cancelled or refunded) */
                             redeemedCount: number;
+                            imageUrl: string | null;
                             limits: {
                                 perMember?: {
                                     count: number;
@@ -3524,6 +3528,7 @@ export interface paths {
                                     stock: number | null;
                                     /** @description Redemptions that stand (not cancelled or refunded) */
                                     redeemedCount: number;
+                                    imageUrl: string | null;
                                     limits: {
                                         perMember?: {
                                             count: number;
@@ -3652,6 +3657,7 @@ export interface paths {
                                 stock: number | null;
                                 /** @description Redemptions that stand (not cancelled or refunded) */
                                 redeemedCount: number;
+                                imageUrl: string | null;
                                 limits: {
                                     perMember?: {
                                         count: number;
@@ -3716,6 +3722,7 @@ export interface paths {
                                 stock: number | null;
                                 /** @description Redemptions that stand (not cancelled or refunded) */
                                 redeemedCount: number;
+                                imageUrl: string | null;
                                 limits: {
                                     perMember?: {
                                         count: number;
@@ -3861,6 +3868,7 @@ export interface paths {
                                 stock: number | null;
                                 /** @description Redemptions that stand (not cancelled or refunded) */
                                 redeemedCount: number;
+                                imageUrl: string | null;
                                 limits: {
                                     perMember?: {
                                         count: number;
@@ -3983,6 +3991,7 @@ export interface paths {
                                 stock: number | null;
                                 /** @description Redemptions that stand (not cancelled or refunded) */
                                 redeemedCount: number;
+                                imageUrl: string | null;
                                 limits: {
                                     perMember?: {
                                         count: number;
@@ -4129,6 +4138,7 @@ export interface paths {
                                 stock: number | null;
                                 /** @description Redemptions that stand (not cancelled or refunded) */
                                 redeemedCount: number;
+                                imageUrl: string | null;
                                 limits: {
                                     perMember?: {
                                         count: number;
@@ -4263,6 +4273,7 @@ export interface paths {
                                 stock: number | null;
                                 /** @description Redemptions that stand (not cancelled or refunded) */
                                 redeemedCount: number;
+                                imageUrl: string | null;
                                 limits: {
                                     perMember?: {
                                         count: number;
@@ -4435,6 +4446,228 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rewards/{id}/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the reward's picture (PNG, JPEG, WebP or GIF, at most 512 KB)
+         * @description The body is the picture itself, with its Content-Type. The reward's `imageUrl` then names it; a new picture gets a new URL.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            /** @description The picture (typeless on purpose: a Buffer is no JSON string to validate) */
+            requestBody: {
+                content: {
+                    "image/png": unknown;
+                    "image/jpeg": unknown;
+                    "image/webp": unknown;
+                    "image/gif": unknown;
+                };
+            };
+            responses: {
+                /** @description A reward of the catalogue */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string | {
+                                [key: string]: string;
+                            };
+                            description: (string | {
+                                [key: string]: string;
+                            }) | null;
+                            pointsCost: number;
+                            /** @description discount_fixed (value: minor units), discount_percent (value: 1..100, maxDiscount), free_product (sku), gift_card (value), experience, donation */
+                            kind: "discount_fixed" | "discount_percent" | "free_product" | "gift_card" | "experience" | "donation";
+                            value: number | null;
+                            currency: string | null;
+                            maxDiscount: number | null;
+                            sku: string | null;
+                            stock: number | null;
+                            /** @description Redemptions that stand (not cancelled or refunded) */
+                            redeemedCount: number;
+                            imageUrl: string | null;
+                            limits: {
+                                perMember?: {
+                                    count: number;
+                                    /** @description Calendar periods in the programme's timezone */
+                                    period: "day" | "week" | "month" | "year" | "lifetime";
+                                };
+                            } | null;
+                            tiers: string[] | null;
+                            validFrom: string | null;
+                            validUntil: string | null;
+                            active: boolean;
+                            partnerId: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove the reward's picture */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A reward of the catalogue */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string | {
+                                [key: string]: string;
+                            };
+                            description: (string | {
+                                [key: string]: string;
+                            }) | null;
+                            pointsCost: number;
+                            /** @description discount_fixed (value: minor units), discount_percent (value: 1..100, maxDiscount), free_product (sku), gift_card (value), experience, donation */
+                            kind: "discount_fixed" | "discount_percent" | "free_product" | "gift_card" | "experience" | "donation";
+                            value: number | null;
+                            currency: string | null;
+                            maxDiscount: number | null;
+                            sku: string | null;
+                            stock: number | null;
+                            /** @description Redemptions that stand (not cancelled or refunded) */
+                            redeemedCount: number;
+                            imageUrl: string | null;
+                            limits: {
+                                perMember?: {
+                                    count: number;
+                                    /** @description Calendar periods in the programme's timezone */
+                                    period: "day" | "week" | "month" | "year" | "lifetime";
+                                };
+                            } | null;
+                            tiers: string[] | null;
+                            validFrom: string | null;
+                            validUntil: string | null;
+                            active: boolean;
+                            partnerId: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -8905,6 +9138,7 @@ export interface paths {
                                 currency: string | null;
                                 stock: number | null;
                                 validUntil: string | null;
+                                imageUrl: string | null;
                                 /** @description Whether the member's available points cover the cost */
                                 affordable: boolean;
                             }[];
@@ -8994,6 +9228,7 @@ export interface paths {
                                     stock: number | null;
                                     /** @description Redemptions that stand (not cancelled or refunded) */
                                     redeemedCount: number;
+                                    imageUrl: string | null;
                                     limits: {
                                         perMember?: {
                                             count: number;
@@ -9113,6 +9348,7 @@ export interface paths {
                                 stock: number | null;
                                 /** @description Redemptions that stand (not cancelled or refunded) */
                                 redeemedCount: number;
+                                imageUrl: string | null;
                                 limits: {
                                     perMember?: {
                                         count: number;
@@ -9177,6 +9413,7 @@ export interface paths {
                                 stock: number | null;
                                 /** @description Redemptions that stand (not cancelled or refunded) */
                                 redeemedCount: number;
+                                imageUrl: string | null;
                                 limits: {
                                     perMember?: {
                                         count: number;

@@ -34,6 +34,7 @@ const reward = (id: string, name: string, pointsCost: number, affordable: boolea
   currency: null,
   stock: null,
   validUntil: null,
+  imageUrl: null,
   affordable,
 });
 const rewards: Json<'/v1/portal/{slug}/rewards', 'get', 200> = { data: [reward('rwd_1', 'Free coffee', 300, true), reward('rwd_2', 'Roastery tour', 2000, false)] };
