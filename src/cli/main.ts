@@ -15,6 +15,7 @@ import { apiScopes } from '../domain/scopes.js';
 import { createApiKey } from '../services/api-keys.service.js';
 import { createProgram, listPrograms } from '../services/programs.service.js';
 import { migrateToLatest } from '../storage/db.js';
+import { indexMemberNames } from '../services/member-search.js';
 import { verifyLedger } from '../storage/verify.js';
 import { createUser } from '../services/team/accounts.js';
 import { teamRoles } from '../domain/roles.js';
@@ -32,13 +33,22 @@ function configFrom(options: CommonOptions): Config {
   return config;
 }
 
+/** Brings the database to the latest schema, with the data steps a migration cannot do without the key. */
+async function migrateDatabase(ctx: ServiceContext): Promise<void> {
+  const applied = await migrateToLatest(ctx.storage);
+  if (applied.includes('0013-member-name-search')) {
+    const indexed = await indexMemberNames(ctx);
+    if (indexed > 0) ctx.logger.info({ members: indexed }, 'made existing members findable by name');
+  }
+}
+
 /** Builds a context on a migrated database, runs `fn`, and always closes the database. */
 async function withContext<T>(options: CommonOptions, fn: (ctx: ServiceContext, config: Config) => Promise<T>, quiet = true): Promise<T> {
   const config = configFrom(options);
   const logger = pino({ level: quiet ? 'warn' : config.logLevel });
   const ctx = createContext({ config, logger });
   try {
-    await migrateToLatest(ctx.storage);
+    await migrateDatabase(ctx);
     return await fn(ctx, config);
   } finally {
     await ctx.storage.close();
@@ -88,7 +98,7 @@ program
     const port = options.port ?? config.port;
     const host = options.host ?? config.host;
     const ctx = createContext({ config, backgroundCheckpoint: true });
-    await migrateToLatest(ctx.storage);
+    await migrateDatabase(ctx);
     let demo: { programId: string; name: string; apiKey: string; ownerEmail?: string } | null = null;
     // The owner's password is printed on the first start only and never written down: demo.json keeps the rest.
     let ownerLogin: { email: string; password: string } | null = null;
@@ -251,7 +261,7 @@ program
   .action(async (options: CommonOptions & { id: string }) => {
     const config = configFrom(options);
     const ctx = createContext({ config, backgroundCheckpoint: true });
-    await migrateToLatest(ctx.storage);
+    await migrateDatabase(ctx);
     // Ready to stop before starting work: a signal during the first tick waits for it, then exits cleanly.
     let runner: JobRunner | null = null;
     onStopSignal(async () => {

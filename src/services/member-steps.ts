@@ -7,7 +7,8 @@ import type { Updateable } from 'kysely';
 import { DomainError } from '../domain/errors.js';
 import { monthDay } from '../domain/periods.js';
 import { randomCode, type ServiceContext } from '../context.js';
-import { findMember, findMemberByExternalId, findMemberByReferralCode, insertMember } from '../storage/repositories/members.repository.js';
+import { nameSearchTerms } from '../domain/members/name-search.js';
+import { findMember, findMemberByExternalId, findMemberByReferralCode, insertMember, replaceMemberNameTerms } from '../storage/repositories/members.repository.js';
 import { enqueueOutbox } from '../storage/outbox.js';
 import type { MemberRow, MembersTable, ProgramRow } from '../storage/schema.js';
 import type { Trx } from '../storage/transaction.js';
@@ -63,6 +64,19 @@ export function profileColumns(ctx: ServiceContext, input: MemberProfileInput): 
   return columns;
 }
 
+/**
+ * The keyed hashes a name's search terms are stored and looked up as. Prefixed, so a name term and an e-mail
+ * address never share an index value.
+ */
+export function nameTermIndexes(ctx: ServiceContext, terms: readonly string[]): string[] {
+  return terms.map((term) => ctx.pii.blindIndex(`member-name:${term}`));
+}
+
+/** Keeps the member's name terms in step with a name just written (null: no name, no terms). */
+export async function writeNameTerms(ctx: ServiceContext, trx: Trx, programId: string, memberId: string, name: string | null): Promise<void> {
+  await replaceMemberNameTerms(trx, programId, memberId, name === null ? [] : nameTermIndexes(ctx, nameSearchTerms(name)));
+}
+
 export interface NewMemberInput extends MemberProfileInput {
   externalId: string;
   /** The referral code of the member who referred this one: kept as the link `referredByMemberId`. */
@@ -112,6 +126,7 @@ export async function insertEnrolledMember(ctx: ServiceContext, trx: Trx, progra
     createdAt: now,
     updatedAt: now,
   });
+  if (input.name) await writeNameTerms(ctx, trx, programId, id, input.name);
   await enqueueOutbox(trx, ctx.ids, programId, [{ type: 'member.created', memberId: id, data: { memberId: id, externalId: input.externalId, referredByMemberId: referredBy } }], now);
   await placeEnrolledMember(ctx, trx, program, id, now);
   const row = await findMember(trx, programId, id);

@@ -17,7 +17,10 @@ import { enqueueOutbox } from '../storage/outbox.js';
 import { findProgram } from '../storage/repositories/programs.repository.js';
 import { decodeCursor, encodeCursor, isIdCursor } from './cursor.js';
 import { recordFingerprints, type ClientContext } from './fraud/referral-fraud.js';
-import { checkAttributes, insertEnrolledMember, normaliseEmail, profileColumns, type MemberProfileInput, type NewMemberInput } from './member-steps.js';
+import {
+  checkAttributes, insertEnrolledMember, nameTermIndexes, normaliseEmail, profileColumns, writeNameTerms, type MemberProfileInput, type NewMemberInput,
+} from './member-steps.js';
+import { nameQueryTerms } from '../domain/members/name-search.js';
 import { loadReferralProgram, startReferral } from './referrals/lifecycle.js';
 import { readTierView, readTierViews } from './tiers/member-progress.js';
 import { balanceView, iso, memberView, type BalanceView, type MemberView, type Page } from './views.js';
@@ -89,15 +92,27 @@ export async function getMember(ctx: ServiceContext, programId: string, memberId
   return { ...memberView(row, ctx.pii), ...(await readTierView(db, program, row, ctx.clock.now())) };
 }
 
+/**
+ * Members, by id, optionally only those with an externalId, an e-mail address (through its blind index) or a
+ * name (every word of `name` a word or word beginning of theirs: domain/members/name-search.ts).
+ * @throws DomainError invalid_cursor, validation_failed (a name search with no word to search)
+ */
 export async function listMembers(
   ctx: ServiceContext,
   programId: string,
-  query: { externalId?: string; email?: string; cursor?: string; limit?: number },
+  query: { externalId?: string; email?: string; name?: string; cursor?: string; limit?: number },
 ): Promise<Page<MemberView>> {
   const limit = query.limit ?? 50;
+  let nameTermIndexesWanted: string[] | undefined;
+  if (query.name !== undefined) {
+    const words = nameQueryTerms(query.name);
+    if (words.length === 0) throw DomainError.field('validation_failed', '/querystring/name', 'Search a name by at least one word of two letters or more.');
+    nameTermIndexesWanted = nameTermIndexes(ctx, words);
+  }
   const rows = await listMemberRows(ctx.storage.db, programId, {
     externalId: query.externalId,
     emailIndex: query.email === undefined ? undefined : ctx.pii.blindIndex(normaliseEmail(query.email)),
+    nameTermIndexes: nameTermIndexesWanted,
     afterId: query.cursor === undefined ? undefined : decodeCursor(query.cursor, isIdCursor).after,
     limit,
   });
@@ -141,6 +156,7 @@ export async function updateMember(ctx: ServiceContext, programId: string, membe
       const changed = Object.keys(input).filter((key) => input[key as keyof UpdateMemberInput] !== undefined);
       changes.updatedAt = now;
       await updateMemberRow(trx, programId, memberId, changes);
+      if (input.name !== undefined) await writeNameTerms(ctx, trx, programId, memberId, input.name);
       const updated = await findMember(trx, programId, memberId);
       if (!updated) throw new Error('member vanished inside its own transaction');
       await enqueueOutbox(trx, ctx.ids, programId, [{ type: 'member.updated', memberId, data: { memberId, externalId: updated.externalId, status: updated.status, changed } }], now);

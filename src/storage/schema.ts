@@ -201,6 +201,13 @@ export interface OutboxMessagesTable {
   dispatchedAt: Instant | null;
 }
 
+/** A keyed hash of one of a member's name terms (migration 0013): finding members by name. */
+export interface MemberNameTermsTable {
+  programId: string;
+  termIndex: string;
+  memberId: string;
+}
+
 /** A lease on work one process at a time does (the SQLite job runner). */
 export interface JobLeasesTable {
   name: string;
@@ -212,6 +219,7 @@ export interface Database extends RewardTables, TierTables, WebhookTables, Refer
   programs: ProgramsTable;
   apiKeys: ApiKeysTable;
   members: MembersTable;
+  memberNameTerms: MemberNameTermsTable;
   events: EventsTable;
   orders: OrdersTable;
   ledgerTransactions: LedgerTransactionsTable;

@@ -24,7 +24,12 @@ export function memberRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     schema: {
       tags,
       summary: 'List or find members',
-      querystring: Type.Object({ externalId: Type.Optional(Type.String()), email: Type.Optional(Type.String()), ...PageQuery }),
+      querystring: Type.Object({
+        externalId: Type.Optional(Type.String()),
+        email: Type.Optional(Type.String()),
+        name: Type.Optional(Type.String({ maxLength: 200, description: 'Words of the name, or their beginnings (3+ letters); every word must match' })),
+        ...PageQuery,
+      }),
       response: { 200: Page(Member), ...problems(400, 401, 403) },
     },
   }, async (request) => listMembers(ctx, programOf(request), request.query));

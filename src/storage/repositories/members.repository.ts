@@ -78,11 +78,24 @@ export async function applyBalanceDelta(
 export async function listMembers(
   db: Trx,
   programId: string,
-  filter: { externalId?: string; emailIndex?: string; afterId?: string; limit: number },
+  filter: { externalId?: string; emailIndex?: string; nameTermIndexes?: readonly string[]; afterId?: string; limit: number },
 ) {
   let query = db.selectFrom('members').selectAll().where('programId', '=', programId);
   if (filter.externalId !== undefined) query = query.where('externalId', '=', filter.externalId);
   if (filter.emailIndex !== undefined) query = query.where('emailIndex', '=', filter.emailIndex);
+  const terms = filter.nameTermIndexes;
+  if (terms !== undefined) {
+    // Members holding every term of the search.
+    query = query.where('id', 'in', (eb) =>
+      eb
+        .selectFrom('memberNameTerms')
+        .select('memberId')
+        .where('programId', '=', programId)
+        .where('termIndex', 'in', terms.length > 0 ? [...terms] : [''])
+        .groupBy('memberId')
+        .having((having) => having.fn.count('termIndex').distinct(), '=', terms.length),
+    );
+  }
   if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
   return query.orderBy('id').limit(filter.limit + 1).execute();
 }
@@ -106,4 +119,31 @@ export async function lockMembers(trx: Trx, storage: Storage, programId: string,
     .orderBy('id');
   if (storage.dialect === 'postgres') query = query.forUpdate();
   return query.execute();
+}
+
+/** Replaces the member's name terms (keyed hashes) with `termIndexes`; none removes them. */
+export async function replaceMemberNameTerms(trx: Trx, programId: string, memberId: string, termIndexes: readonly string[]): Promise<void> {
+  await trx.deleteFrom('memberNameTerms').where('programId', '=', programId).where('memberId', '=', memberId).execute();
+  if (termIndexes.length === 0) return;
+  await trx
+    .insertInto('memberNameTerms')
+    .values([...new Set(termIndexes)].map((termIndex) => ({ programId, termIndex, memberId })))
+    .execute();
+}
+
+/** Members with a name but no terms: those enrolled before names were searchable, a batch at a time. */
+export async function listMembersWithoutNameTerms(db: Trx, limit: number, afterKey?: { programId: string; id: string }) {
+  let query = db
+    .selectFrom('members as m')
+    .select(['m.programId', 'm.id', 'm.nameCipher'])
+    .where('m.nameCipher', 'is not', null)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('memberNameTerms as t').select('t.memberId').whereRef('t.programId', '=', 'm.programId').whereRef('t.memberId', '=', 'm.id'))),
+    );
+  if (afterKey) {
+    query = query.where(({ or, and, eb }) =>
+      or([eb('m.programId', '>', afterKey.programId), and([eb('m.programId', '=', afterKey.programId), eb('m.id', '>', afterKey.id)])]),
+    );
+  }
+  return query.orderBy('m.programId').orderBy('m.id').limit(limit).execute();
 }

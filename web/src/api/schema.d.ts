@@ -1226,6 +1226,8 @@ export interface paths {
                 query?: {
                     externalId?: string;
                     email?: string;
+                    /** @description Words of the name, or their beginnings (3+ letters); every word must match */
+                    name?: string;
                     /** @description nextCursor of the previous page */
                     cursor?: string;
                     limit?: number;
