@@ -20,6 +20,8 @@ import { PortalSettingsPage } from './pages/PortalSettingsPage';
 
 // The charts library is most of the dashboard's weight; only the overview needs it.
 const OverviewPage = lazy(() => import('./pages/OverviewPage').then((module) => ({ default: module.OverviewPage })));
+// The configuration forms (and @mantine/form with them) are opened now and then, by owners and managers.
+const TiersPage = lazy(() => import('./pages/TiersPage').then((module) => ({ default: module.TiersPage })));
 
 export function App() {
   const { t } = useTranslation();
@@ -50,6 +52,14 @@ export function App() {
         <Route path="earn-holds" element={<EarnHoldsPage />} />
         <Route path="rewards" element={<RewardsPage />} />
         <Route path="rules" element={<RulesPage />} />
+        <Route
+          path="tiers"
+          element={
+            <Suspense fallback={<Loader aria-label={t('common.loading')} />}>
+              <TiersPage />
+            </Suspense>
+          }
+        />
         <Route path="webhooks" element={<WebhooksPage />} />
         <Route path="team" element={<TeamPage />} />
         <Route path="api-keys" element={<ApiKeysPage />} />

@@ -14,6 +14,7 @@ const pages: { path: string; key: string; roles?: Role[] }[] = [
   { path: '/earn-holds', key: 'earnHolds', roles: ['owner', 'manager', 'support', 'analyst'] },
   { path: '/rewards', key: 'rewards' },
   { path: '/rules', key: 'rules' },
+  { path: '/tiers', key: 'tiers' },
   { path: '/webhooks', key: 'webhooks', roles: ['owner', 'manager', 'analyst'] },
   { path: '/team', key: 'team', roles: ['owner'] },
   { path: '/api-keys', key: 'apiKeys', roles: ['owner'] },
