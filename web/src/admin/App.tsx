@@ -22,6 +22,7 @@ import { PortalSettingsPage } from './pages/PortalSettingsPage';
 const OverviewPage = lazy(() => import('./pages/OverviewPage').then((module) => ({ default: module.OverviewPage })));
 // The configuration forms (and @mantine/form with them) are opened now and then, by owners and managers.
 const TiersPage = lazy(() => import('./pages/TiersPage').then((module) => ({ default: module.TiersPage })));
+const ReferralProgramPage = lazy(() => import('./pages/ReferralProgramPage').then((module) => ({ default: module.ReferralProgramPage })));
 
 export function App() {
   const { t } = useTranslation();
@@ -49,6 +50,14 @@ export function App() {
         <Route path="members" element={<MembersPage />} />
         <Route path="members/:memberId" element={<MemberPage />} />
         <Route path="referrals" element={<ReferralReviewPage />} />
+        <Route
+          path="referral-program"
+          element={
+            <Suspense fallback={<Loader aria-label={t('common.loading')} />}>
+              <ReferralProgramPage />
+            </Suspense>
+          }
+        />
         <Route path="earn-holds" element={<EarnHoldsPage />} />
         <Route path="rewards" element={<RewardsPage />} />
         <Route path="rules" element={<RulesPage />} />

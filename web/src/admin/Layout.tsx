@@ -11,6 +11,7 @@ const pages: { path: string; key: string; roles?: Role[] }[] = [
   { path: '/', key: 'overview' },
   { path: '/members', key: 'members', roles: ['owner', 'manager', 'support', 'analyst'] },
   { path: '/referrals', key: 'referrals', roles: ['owner', 'manager', 'support', 'analyst'] },
+  { path: '/referral-program', key: 'referralProgram' },
   { path: '/earn-holds', key: 'earnHolds', roles: ['owner', 'manager', 'support', 'analyst'] },
   { path: '/rewards', key: 'rewards' },
   { path: '/rules', key: 'rules' },
