@@ -243,7 +243,7 @@ describe.skipIf(!executablePath)('the dashboard and the member portal in Chromiu
     await page.getByRole('heading', { name: 'Referral review', level: 2 }).waitFor(timeout);
     const card = page.getByRole('article', { name: `Referral with code ${referrer.referralCode}` });
     await card.waitFor(timeout);
-    await card.getByText('same_device_as_referrer', { exact: false }).waitFor(timeout);
+    await card.getByText('Same device as the referrer', { exact: true }).waitFor(timeout);
     await expect(card.getByText('Flagged', { exact: true }).isVisible()).resolves.toBe(true);
     await screenshot(page, 'referral-review');
 

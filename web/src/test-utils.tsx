@@ -3,6 +3,10 @@ import type { ReactNode } from 'react';
 import { MantineProvider } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
+import { MemoryRouter } from 'react-router-dom';
+import { SessionProvider } from './admin/session';
+import type { paths } from './api/schema';
+import type { Role, Session } from './api/types';
 import i18n, { setLanguage } from './i18n';
 
 export function renderWithProviders(ui: ReactNode) {
@@ -12,6 +16,42 @@ export function renderWithProviders(ui: ReactNode) {
     <MantineProvider>
       <QueryClientProvider client={queryClient}>{ui}</QueryClientProvider>
     </MantineProvider>,
+  );
+}
+
+/** The body of `GET /v1/auth/session` for a user with `role` in one programme. */
+export function sessionAs(role: Role): Session {
+  return {
+    user: { id: 'usr_test', email: `${role}@example.com`, name: role },
+    programs: [{ id: 'prg_test', name: 'Koffiebar', role }],
+    csrfToken: 'csrf-test',
+  };
+}
+
+/** The body of `GET /v1/program` for a programme in euros. */
+export const sampleProgram: paths['/v1/program']['get']['responses'][200]['content']['application/json'] = {
+  id: 'prg_test',
+  name: 'Koffiebar',
+  pointsName: 'bonen',
+  currency: 'EUR',
+  timezone: 'Europe/Amsterdam',
+  pendingDays: 14,
+  expiryMonths: null,
+  expiryWarningDays: null,
+  maxPointsPerDay: null,
+  coupons: { prefix: null, length: 8, validityDays: 30, refundExpired: false },
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
+
+/**
+ * Renders an admin page inside a router and the signed-in session, as the dashboard does. The session comes
+ * from the stubbed `GET /v1/auth/session` (answer it with `sessionAs(role)`), through the shared admin client.
+ */
+export function renderAdminPage(ui: ReactNode) {
+  return renderWithProviders(
+    <MemoryRouter>
+      <SessionProvider>{ui}</SessionProvider>
+    </MemoryRouter>,
   );
 }
 

@@ -20,6 +20,9 @@ import { PortalSettingsPage } from './pages/PortalSettingsPage';
 
 // The charts library is most of the dashboard's weight; only the overview needs it.
 const OverviewPage = lazy(() => import('./pages/OverviewPage').then((module) => ({ default: module.OverviewPage })));
+// The configuration forms (and @mantine/form with them) are opened now and then, by owners and managers.
+const TiersPage = lazy(() => import('./pages/TiersPage').then((module) => ({ default: module.TiersPage })));
+const ReferralProgramPage = lazy(() => import('./pages/ReferralProgramPage').then((module) => ({ default: module.ReferralProgramPage })));
 
 export function App() {
   const { t } = useTranslation();
@@ -47,9 +50,25 @@ export function App() {
         <Route path="members" element={<MembersPage />} />
         <Route path="members/:memberId" element={<MemberPage />} />
         <Route path="referrals" element={<ReferralReviewPage />} />
+        <Route
+          path="referral-program"
+          element={
+            <Suspense fallback={<Loader aria-label={t('common.loading')} />}>
+              <ReferralProgramPage />
+            </Suspense>
+          }
+        />
         <Route path="earn-holds" element={<EarnHoldsPage />} />
         <Route path="rewards" element={<RewardsPage />} />
         <Route path="rules" element={<RulesPage />} />
+        <Route
+          path="tiers"
+          element={
+            <Suspense fallback={<Loader aria-label={t('common.loading')} />}>
+              <TiersPage />
+            </Suspense>
+          }
+        />
         <Route path="webhooks" element={<WebhooksPage />} />
         <Route path="team" element={<TeamPage />} />
         <Route path="api-keys" element={<ApiKeysPage />} />

@@ -100,6 +100,11 @@ export function SessionProvider({ children, client = api() }: { children: ReactN
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 
+/** Whether a role may change the programme's configuration (tiers, referral programme); the server checks regardless. */
+export function mayConfigure(role: Role | null): boolean {
+  return role === 'owner' || role === 'manager';
+}
+
 export function useSession(): SessionValue {
   const value = useContext(SessionContext);
   if (!value) throw new Error('useSession outside SessionProvider');

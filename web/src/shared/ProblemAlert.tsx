@@ -28,3 +28,19 @@ export function fieldError(error: unknown, pointer: string): string | undefined 
   if (!(error instanceof ProblemError)) return undefined;
   return error.problem.errors?.find((item) => item.pointer === pointer)?.detail;
 }
+
+/**
+ * The field errors of a problem as @mantine/form errors: `/levels/2/threshold` becomes `levels.2.threshold`.
+ * `path` may move a pointer onto the input that shows it (a list's item onto the list's input); errors without
+ * a pointer are left to ProblemAlert.
+ */
+export function formErrors(error: unknown, path: (dotted: string) => string = (dotted) => dotted): Record<string, string> {
+  if (!(error instanceof ProblemError)) return {};
+  const errors: Record<string, string> = {};
+  for (const item of error.problem.errors ?? []) {
+    if (!item.pointer) continue;
+    const key = path(item.pointer.slice(1).split('/').join('.'));
+    errors[key] ??= item.detail;
+  }
+  return errors;
+}

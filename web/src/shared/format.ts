@@ -5,8 +5,19 @@ const locale = () => (i18n.language === 'nl' ? 'nl-NL' : 'en-GB');
 
 export const formatNumber = (value: number) => new Intl.NumberFormat(locale()).format(value);
 
+/** Minor units per major unit of a currency, from the browser's ISO 4217 data (EUR 2, JPY 0, KWD 3), as the server counts them. */
+export function minorUnitDigits(currency: string): number {
+  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
+/** An amount typed in major units (12.5 EUR) as the minor units the API takes (1250). */
+export const toMinor = (major: number, currency: string) => Math.round(major * 10 ** minorUnitDigits(currency));
+
+/** Minor units from the API (1250) as the major units a form shows (12.5). */
+export const fromMinor = (minor: number, currency: string) => minor / 10 ** minorUnitDigits(currency);
+
 export const formatMoney = (minor: number, currency: string) =>
-  new Intl.NumberFormat(locale(), { style: 'currency', currency }).format(minor / 100);
+  new Intl.NumberFormat(locale(), { style: 'currency', currency }).format(fromMinor(minor, currency));
 
 export const formatPercent = (ratio: number | null) =>
   ratio === null ? '–' : new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 1 }).format(ratio);

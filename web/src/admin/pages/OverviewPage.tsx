@@ -11,6 +11,7 @@ import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../api/client';
 import type { paths } from '../../api/schema';
 import i18n from '../../i18n';
+import { Kpi } from '../../shared/Kpi';
 import { ProblemAlert } from '../../shared/ProblemAlert';
 import { formatNumber, formatPercent } from '../../shared/format';
 
@@ -34,19 +35,6 @@ function bucketLabel(bucket: string, interval: Overview['interval']): string {
   const options: Intl.DateTimeFormatOptions =
     interval === 'month' ? { month: 'short', year: 'numeric', timeZone: 'UTC' } : { day: 'numeric', month: 'short', timeZone: 'UTC' };
   return new Intl.DateTimeFormat(locale, options).format(date);
-}
-
-function Kpi({ label, value }: { label: string; value: string }) {
-  return (
-    <Card withBorder component="dl" m={0}>
-      <Text size="sm" c="dimmed" component="dt">
-        {label}
-      </Text>
-      <Text fz="xl" fw={700} component="dd" m={0}>
-        {value}
-      </Text>
-    </Card>
-  );
 }
 
 const tierColors = ['orange.6', 'gray.5', 'yellow.5', 'teal.6', 'blue.6', 'grape.6'];

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Badge, Button, Card, Code, Group, Select, Stack, Text, Title } from '@mantine/core';
+import { Badge, Box, Button, Card, Group, Select, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
@@ -7,16 +7,30 @@ import { api, unwrap } from '../../api/client';
 import { ProblemAlert } from '../../shared/ProblemAlert';
 import { ReasonDialog } from '../../shared/ReasonDialog';
 import { formatDateTime } from '../../shared/format';
+import { LabelledValues, ReferralSignals } from './ReferralSignals';
 
 const statuses = ['flagged', 'signed_up', 'qualified', 'rewarded', 'rejected', 'expired', 'reversed'] as const;
 type Status = (typeof statuses)[number];
 
-interface Signal {
-  name?: string;
-  signal?: string;
-  weight?: number;
-  stage?: string;
-  evidence?: unknown;
+/** The decision on a reviewed referral, `{action, reason, at}`; anything else as labelled values. */
+function ReviewDecision({ review }: { review: Record<string, unknown> }) {
+  const { t } = useTranslation();
+  const { action, reason, at } = review;
+  if ((action !== 'approve' && action !== 'reject') || typeof reason !== 'string') {
+    return (
+      <Stack gap={4} mt="sm">
+        <Text size="sm" fw={600}>
+          {t('referrals.reviewed')}
+        </Text>
+        <LabelledValues values={review} />
+      </Stack>
+    );
+  }
+  return (
+    <Text size="sm" mt="sm">
+      {t(action === 'approve' ? 'referrals.approvedOn' : 'referrals.rejectedOn', { date: formatDateTime(typeof at === 'string' ? at : null) })}: {reason}
+    </Text>
+  );
 }
 
 export function ReferralReviewPage() {
@@ -25,6 +39,8 @@ export function ReferralReviewPage() {
   const [status, setStatus] = useState<Status>('flagged');
   const [decision, setDecision] = useState<{ id: string; action: 'approve' | 'reject' } | null>(null);
 
+  // The currency of refunded amounts in the evidence.
+  const program = useQuery({ queryKey: ['program'], queryFn: async () => unwrap(await api().GET('/v1/program')) });
   const referrals = useQuery({
     queryKey: ['referrals', status],
     queryFn: async () => unwrap(await api().GET('/v1/referrals', { params: { query: { status, limit: 100 } } })),
@@ -68,31 +84,15 @@ export function ReferralReviewPage() {
                 <Link to={`/members/${referral.friendId}`}>{referral.friendId}</Link>
               </Text>
               <Text size="sm" c="dimmed">
-                {formatDateTime(referral.createdAt)} · {t('referrals.score', { score: referral.score })}
+                {formatDateTime(referral.createdAt)}
               </Text>
             </Stack>
             <Badge color={referral.status === 'flagged' ? 'orange' : 'gray'}>{t(`referralStatuses.${referral.status}`)}</Badge>
           </Group>
-          {referral.signals.length > 0 && (
-            <Stack gap={4} mt="sm">
-              <Text size="sm" fw={600}>
-                {t('referrals.signals')}
-              </Text>
-              {(referral.signals as Signal[]).map((signal, index) => (
-                <div key={index}>
-                  <Text size="sm">
-                    {signal.name ?? signal.signal ?? t('referrals.signal')} {signal.weight !== undefined && `(+${signal.weight})`} {signal.stage && `· ${signal.stage}`}
-                  </Text>
-                  {signal.evidence !== undefined && <Code block>{JSON.stringify(signal.evidence, null, 2)}</Code>}
-                </div>
-              ))}
-            </Stack>
-          )}
-          {referral.review && (
-            <Text size="sm" mt="sm">
-              {t('referrals.reviewed')}: <Code>{JSON.stringify(referral.review)}</Code>
-            </Text>
-          )}
+          <Box mt="sm">
+            <ReferralSignals score={referral.score} signals={referral.signals} currency={program.data?.currency} />
+          </Box>
+          {referral.review && <ReviewDecision review={referral.review} />}
           {referral.status === 'flagged' && (
             <Group mt="sm">
               <Button color="teal" onClick={() => setDecision({ id: referral.id, action: 'approve' })}>
