@@ -43,6 +43,7 @@ const coffee: Reward = {
   sku: 'KOFFIE',
   stock: null,
   redeemedCount: 12,
+  imageUrl: null,
   limits: null,
   tiers: null,
   validFrom: null,
