@@ -143,6 +143,13 @@ describe.skipIf(!executablePath)('the dashboard and the member portal in Chromiu
   });
 
   it('4. the member opens the portal, sees the new points, redeems the new reward and gets a coupon code', async () => {
+    // The purchase's points wait out the return window, and the demo's balances follow the calendar: support
+    // gives the member what the reward costs when they are short, so the redemption is possible on any date.
+    if (afterPurchase.available < rewardCost) {
+      const id = (await memberByExternalId(member)).id;
+      const topUp = await api<{ balance: Balance }>('POST', `/v1/members/${id}/adjustments`, { points: rewardCost - afterPurchase.available, reason: 'e2e: enough to redeem' });
+      afterPurchase = topUp.balance;
+    }
     const token = await trouw.memberToken(member);
     const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
     const portal = await context.newPage();
@@ -159,7 +166,7 @@ describe.skipIf(!executablePath)('the dashboard and the member portal in Chromiu
 
     const redeem = portal.getByRole('button', { name: fill(portalText.redeemNamed!, { name: 'E2E espressoproeverij' }) });
     await redeem.waitFor(timeout);
-    expect(await redeem.isEnabled()).toBe(afterPurchase.available >= rewardCost);
+    expect(await redeem.isEnabled()).toBe(true);
     await redeem.click();
     const coupon = portal.getByRole('status').filter({ hasText: portalText.redeemed! });
     await coupon.waitFor(timeout);

@@ -54,6 +54,14 @@ describe.skipIf(!executablePath)("a member token reads only its own member's dat
   beforeAll(async () => {
     trouw = await startTrouw();
     browser = await launchChromium(executablePath as string);
+    // The demo's balances follow the calendar; A gets enough to redeem whatever the date, as support would give it.
+    const first = await member('demo-customer-1');
+    const topUp = await fetch(`${trouw.baseUrl}/v1/members/${first.id}/adjustments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${trouw.demo.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ points: 2_000, reason: 'e2e: enough to redeem' }),
+    });
+    expect(topUp.status).toBe(201);
     [a, b] = await Promise.all([member('demo-customer-1'), member('demo-customer-2')]);
     tokenA = await trouw.memberToken(a.externalId);
     page = await browser.newPage();
