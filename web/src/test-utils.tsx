@@ -15,13 +15,23 @@ export function renderWithProviders(ui: ReactNode) {
   );
 }
 
-/** A fetch that answers by "METHOD path" and records every request. */
-export function stubApi(routes: Record<string, { status: number; body?: unknown }>) {
+type StubAnswer = { status: number; body?: unknown };
+
+/**
+ * A fetch that answers by "METHOD path" and records every request. A list of answers is given out in turn, the
+ * last one again and again (an operation polled until it completes).
+ */
+export function stubApi(routes: Record<string, StubAnswer | StubAnswer[]>) {
   const requests: Request[] = [];
+  const asked = new Map<string, number>();
   const fetch = async (request: Request) => {
     requests.push(request);
     const url = new URL(request.url);
-    const route = routes[`${request.method} ${url.pathname}`] ?? { status: 404, body: { title: 'Not Found', status: 404, code: 'not_found', detail: 'No route.' } };
+    const key = `${request.method} ${url.pathname}`;
+    const answers = routes[key];
+    const count = asked.get(key) ?? 0;
+    asked.set(key, count + 1);
+    const route = (Array.isArray(answers) ? answers[Math.min(count, answers.length - 1)] : answers) ?? { status: 404, body: { title: 'Not Found', status: 404, code: 'not_found', detail: 'No route.' } };
     const problem = route.status >= 400;
     return new Response(route.body === undefined ? null : JSON.stringify(route.body), {
       status: route.status,
