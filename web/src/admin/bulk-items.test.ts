@@ -53,7 +53,7 @@ describe('member import file', () => {
     const file = readBulkFile('member_import', 'externalId,email,EMAIL,shoe size\nc-1,a@x.nl,,42\nc-1,b@x.nl,,\nc-2,c@x.nl,,,surplus\n');
     expect(file.problems).toEqual([
       { line: 1, code: 'duplicate_column', params: { column: 'email' } },
-      { line: 3, code: 'duplicate_external_id', params: { externalId: 'c-1', line: 2 } },
+      { line: 3, code: 'duplicate_external_id', params: { externalId: 'c-1', firstLine: 2 } },
       { line: 4, code: 'extra_values', params: { count: 5, columns: 4 } },
     ]);
     expect(file.ignoredColumns).toEqual(['shoe size']);

@@ -138,7 +138,7 @@ export function readBulkFile(kind: BulkKind, text: string): BulkFile {
     const externalId = value('externalId');
     if (!externalId) problem('missing_value', { column: 'externalId' });
     const earlier = firstLineOf.get(externalId);
-    if (externalId && earlier !== undefined) problem('duplicate_external_id', { externalId, line: earlier });
+    if (externalId && earlier !== undefined) problem('duplicate_external_id', { externalId, firstLine: earlier });
     if (externalId && earlier === undefined) firstLineOf.set(externalId, row.line);
 
     const pointsText = value('points');
