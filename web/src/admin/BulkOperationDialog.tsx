@@ -38,6 +38,7 @@ interface Submission {
 
 function BulkOperationForm({ kind, onClose }: { kind: BulkKind; onClose(): void }) {
   const { t } = useTranslation();
+  const queryClient = useQueryClient();
   const [file, setFile] = useState<File | null>(null);
   const [fileText, setFileText] = useState('');
   const [pasted, setPasted] = useState('');
@@ -56,7 +57,10 @@ function BulkOperationForm({ kind, onClose }: { kind: BulkKind; onClose(): void 
         ? unwrap(await api().POST('/v1/bulk-operations/member-import', { params, body: { items: bulkFile.items } }))
         : unwrap(await api().POST('/v1/bulk-operations/points-adjustment', { params, body: { reason: operationReason, items: bulkFile.items } }));
     },
-    onSuccess: (operation, submission) => setStarted({ operation, lines: submission.file.lines }),
+    onSuccess: (operation, submission) => {
+      setStarted({ operation, lines: submission.file.lines });
+      void queryClient.invalidateQueries({ queryKey: ['bulk-operations'] });
+    },
   });
   const { reset } = start;
 
