@@ -4,6 +4,8 @@ import { MantineProvider } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
 import i18n, { setLanguage } from './i18n';
+import type { Role, Session } from './api/types';
+import { SessionProvider, useSession } from './admin/session';
 
 export function renderWithProviders(ui: ReactNode) {
   setLanguage('en', false);
@@ -39,6 +41,33 @@ export function stubApi(routes: Record<string, StubAnswer | StubAnswer[]>) {
     });
   };
   return { requests, fetch: fetch as unknown as typeof globalThis.fetch };
+}
+
+/** A signed-in user with `role` in one programme, as GET /v1/auth/session answers. */
+export function sessionAs(role: Role): Session {
+  return {
+    user: { id: 'usr_1', email: 'someone@example.com', name: 'Someone' },
+    programs: [{ id: 'prg_1', name: 'Koffiebar', role }],
+    csrfToken: 'csrf',
+  };
+}
+
+function RoleShown() {
+  const { role } = useSession();
+  return role ? <output data-testid="role">{role}</output> : null;
+}
+
+/**
+ * The admin session around a page, read from the stubbed GET /v1/auth/session. It also shows the role once the
+ * session is read (`findByTestId('role')`), so a test can wait for it before asserting what a role does not see.
+ */
+export function SignedIn({ children }: { children: ReactNode }) {
+  return (
+    <SessionProvider>
+      {children}
+      <RoleShown />
+    </SessionProvider>
+  );
 }
 
 export { i18n };

@@ -1,24 +1,12 @@
 import { fireEvent, screen } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
 import { describe, expect, it, vi } from 'vitest';
-import type { Role, Session } from '../../api/types';
-import { renderWithProviders, stubApi } from '../../test-utils';
-import { SessionProvider, useSession } from '../session';
+import type { Role } from '../../api/types';
+import { renderWithProviders, sessionAs, SignedIn, stubApi } from '../../test-utils';
 import { MembersPage } from './MembersPage';
 
 let current = stubApi({});
 vi.stubGlobal('fetch', (request: Request) => current.fetch(request));
-
-const sessionAs = (role: Role): Session => ({
-  user: { id: 'usr_1', email: 'someone@example.com', name: 'Someone' },
-  programs: [{ id: 'prg_1', name: 'Koffiebar', role }],
-  csrfToken: 'csrf',
-});
-
-/** Shows the role once the session is read, so a test can wait for it before asserting what is missing. */
-function RoleShown() {
-  return <output>{useSession().role}</output>;
-}
 
 function renderAs(role: Role) {
   current = stubApi({
@@ -27,10 +15,9 @@ function renderAs(role: Role) {
   });
   renderWithProviders(
     <MemoryRouter>
-      <SessionProvider>
+      <SignedIn>
         <MembersPage />
-        <RoleShown />
-      </SessionProvider>
+      </SignedIn>
     </MemoryRouter>,
   );
 }
@@ -45,7 +32,7 @@ describe('members page', () => {
 
   it('does not offer them to an analyst, who may only read members', async () => {
     renderAs('analyst');
-    expect(await screen.findByText('analyst')).toBeTruthy();
+    expect((await screen.findByTestId('role')).textContent).toBe('analyst');
     expect(screen.queryByRole('button', { name: 'Import members' })).toBeNull();
     expect(screen.queryByRole('button', { name: 'Bulk adjust points' })).toBeNull();
   });
