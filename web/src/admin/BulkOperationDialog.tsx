@@ -117,7 +117,7 @@ function BulkOperationForm({ kind, onClose }: { kind: BulkKind; onClose(): void 
           autosize
           minRows={3}
           maxRows={10}
-          ff="monospace"
+          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
           value={pasted}
           onChange={(e) => {
             setPasted(e.currentTarget.value);
