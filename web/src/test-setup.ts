@@ -25,3 +25,7 @@ if (!('ResizeObserver' in window)) {
     disconnect(): void {}
   };
 }
+// jsdom has no FontFaceSet; Mantine's autosizing textarea listens on it.
+if (!('fonts' in document)) {
+  Object.defineProperty(document, 'fonts', { value: { addEventListener: () => undefined, removeEventListener: () => undefined } });
+}

@@ -4,7 +4,7 @@ import { MantineProvider } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
-import { SessionProvider } from './admin/session';
+import { SessionProvider, useSession } from './admin/session';
 import type { paths } from './api/schema';
 import type { Role, Session } from './api/types';
 import i18n, { setLanguage } from './i18n';
@@ -55,13 +55,23 @@ export function renderAdminPage(ui: ReactNode) {
   );
 }
 
-/** A fetch that answers by "METHOD path" and records every request. */
-export function stubApi(routes: Record<string, { status: number; body?: unknown }>) {
+type StubAnswer = { status: number; body?: unknown };
+
+/**
+ * A fetch that answers by "METHOD path" and records every request. A list of answers is given out in turn, the
+ * last one again and again (an operation polled until it completes).
+ */
+export function stubApi(routes: Record<string, StubAnswer | StubAnswer[]>) {
   const requests: Request[] = [];
+  const asked = new Map<string, number>();
   const fetch = async (request: Request) => {
     requests.push(request);
     const url = new URL(request.url);
-    const route = routes[`${request.method} ${url.pathname}`] ?? { status: 404, body: { title: 'Not Found', status: 404, code: 'not_found', detail: 'No route.' } };
+    const key = `${request.method} ${url.pathname}`;
+    const answers = routes[key];
+    const count = asked.get(key) ?? 0;
+    asked.set(key, count + 1);
+    const route = (Array.isArray(answers) ? answers[Math.min(count, answers.length - 1)] : answers) ?? { status: 404, body: { title: 'Not Found', status: 404, code: 'not_found', detail: 'No route.' } };
     const problem = route.status >= 400;
     return new Response(route.body === undefined ? null : JSON.stringify(route.body), {
       status: route.status,
@@ -69,6 +79,24 @@ export function stubApi(routes: Record<string, { status: number; body?: unknown 
     });
   };
   return { requests, fetch: fetch as unknown as typeof globalThis.fetch };
+}
+
+function RoleShown() {
+  const { role } = useSession();
+  return role ? <output data-testid="role">{role}</output> : null;
+}
+
+/**
+ * The admin session around a page, read from the stubbed GET /v1/auth/session. It also shows the role once the
+ * session is read (`findByTestId('role')`), so a test can wait for it before asserting what a role does not see.
+ */
+export function SignedIn({ children }: { children: ReactNode }) {
+  return (
+    <SessionProvider>
+      {children}
+      <RoleShown />
+    </SessionProvider>
+  );
 }
 
 export { i18n };

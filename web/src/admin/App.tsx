@@ -17,6 +17,7 @@ import { ApiKeysPage } from './pages/ApiKeysPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { AuditLogPage } from './pages/AuditLogPage';
 import { PortalSettingsPage } from './pages/PortalSettingsPage';
+import { BulkOperationsPage } from './pages/BulkOperationsPage';
 
 // The charts library is most of the dashboard's weight; only the overview needs it.
 const OverviewPage = lazy(() => import('./pages/OverviewPage').then((module) => ({ default: module.OverviewPage })));
@@ -49,6 +50,7 @@ export function App() {
         />
         <Route path="members" element={<MembersPage />} />
         <Route path="members/:memberId" element={<MemberPage />} />
+        <Route path="bulk-operations" element={<BulkOperationsPage />} />
         <Route path="referrals" element={<ReferralReviewPage />} />
         <Route
           path="referral-program"

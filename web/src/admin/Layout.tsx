@@ -10,6 +10,7 @@ import { useSession } from './session';
 const pages: { path: string; key: string; roles?: Role[] }[] = [
   { path: '/', key: 'overview' },
   { path: '/members', key: 'members', roles: ['owner', 'manager', 'support', 'analyst'] },
+  { path: '/bulk-operations', key: 'bulkOperations' },
   { path: '/referrals', key: 'referrals', roles: ['owner', 'manager', 'support', 'analyst'] },
   { path: '/referral-program', key: 'referralProgram' },
   { path: '/earn-holds', key: 'earnHolds', roles: ['owner', 'manager', 'support', 'analyst'] },

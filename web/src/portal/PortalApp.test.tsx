@@ -1,4 +1,4 @@
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { createPortalClient } from '../api/client';
 import { renderWithProviders, stubApi } from '../test-utils';
@@ -24,7 +24,7 @@ const me: PortalMe = {
   memberSince: '2025-01-01T00:00:00Z',
 };
 
-const reward = (id: string, name: string, pointsCost: number, affordable: boolean) => ({
+const reward = (id: string, name: string, pointsCost: number, affordable: boolean, imageUrl: string | null = null) => ({
   id,
   name,
   description: null,
@@ -34,10 +34,12 @@ const reward = (id: string, name: string, pointsCost: number, affordable: boolea
   currency: null,
   stock: null,
   validUntil: null,
-  imageUrl: null,
+  imageUrl,
   affordable,
 });
-const rewards: Json<'/v1/portal/{slug}/rewards', 'get', 200> = { data: [reward('rwd_1', 'Free coffee', 300, true), reward('rwd_2', 'Roastery tour', 2000, false)] };
+const rewards: Json<'/v1/portal/{slug}/rewards', 'get', 200> = {
+  data: [reward('rwd_1', 'Free coffee', 300, true, '/media/prg_1/rwd_1/0123456789abcdef'), reward('rwd_2', 'Roastery tour', 2000, false)],
+};
 const history: Json<'/v1/portal/{slug}/history', 'get', 200> = {
   data: [
     // One purchase booked as two lines (the rule's points and the tier bonus): the member sees one movement.
@@ -98,6 +100,18 @@ describe('member portal', () => {
     expect(await redemption.clone().json()).toEqual({ rewardId: 'rwd_1' });
     expect(redemption.headers.get('Idempotency-Key')).toMatch(/^[0-9a-f-]{36}$/);
     expect(redemption.headers.get('Authorization')).toBe('Bearer t');
+  });
+
+  it("shows a reward's picture named after the reward, and no picture for a reward without one", async () => {
+    const api = stubApi(portalRoutes);
+    renderWithProviders(<PortalApp slug="koffiebar" token="t" client={createPortalClient('t', { baseUrl: 'http://localhost', fetch: api.fetch })} />);
+    const rewardsSection = await screen.findByRole('region', { name: 'Rewards' });
+    const picture = await within(rewardsSection).findByRole('img', { name: 'Free coffee' });
+    expect(picture.getAttribute('src')).toBe('/media/prg_1/rwd_1/0123456789abcdef');
+    // The tour has none: one picture in the catalogue, and nothing named after the tour.
+    expect(within(rewardsSection).getAllByRole('img')).toHaveLength(1);
+    expect(within(rewardsSection).queryByRole('img', { name: 'Roastery tour' })).toBeNull();
+    expect(within(rewardsSection).getByText('Roastery tour')).toBeTruthy();
   });
 
   it('an expired token asks the member to come back through the shop', async () => {

@@ -3,7 +3,7 @@
  * goes to /v1/portal/{slug}/… with the member's token; the portal never holds an admin session.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { Alert, Anchor, Badge, Button, Card, Code, Container, CopyButton, Group, Progress, SimpleGrid, Stack, Switch, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, AspectRatio, Badge, Button, Card, Code, Container, CopyButton, Group, Image, Progress, SimpleGrid, Stack, Switch, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { createPortalClient, unwrap, type ApiClient } from '../api/client';
@@ -151,6 +151,14 @@ function Rewards({ slug, client }: { slug: string; client: ApiClient }) {
       <SimpleGrid cols={{ base: 1, xs: 2, md: 3 }}>
         {rewards.data?.data.map((reward) => (
           <Card key={reward.id} withBorder padding="sm">
+            {reward.imageUrl && (
+              // Full card width at a fixed ratio: one column on a phone, up to three on a wide screen.
+              <Card.Section mb="sm">
+                <AspectRatio ratio={4 / 3}>
+                  <Image src={reward.imageUrl} alt={localized(reward.name)} fit="cover" loading="lazy" />
+                </AspectRatio>
+              </Card.Section>
+            )}
             <Text fw={600}>{localized(reward.name)}</Text>
             {reward.description && (
               <Text size="sm" c="dimmed">

@@ -4,10 +4,17 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../api/client';
+import type { Role } from '../../api/types';
+import { BulkOperationDialog } from '../BulkOperationDialog';
+import type { BulkKind } from '../bulk-items';
+import { useSession } from '../session';
 import { ProblemAlert } from '../../shared/ProblemAlert';
 import { formatDate, formatNumber } from '../../shared/format';
 
 type SearchBy = 'externalId' | 'email';
+
+/** The roles holding members:write (src/domain/roles.ts); the server refuses the others regardless. */
+const memberWriters: readonly Role[] = ['owner', 'manager', 'support'];
 
 export function MembersPage() {
   const { t } = useTranslation();
@@ -15,6 +22,9 @@ export function MembersPage() {
   const [text, setText] = useState('');
   const [search, setSearch] = useState<{ by: SearchBy; value: string } | null>(null);
   const [cursor, setCursor] = useState<string | undefined>();
+  const [bulk, setBulk] = useState<BulkKind | null>(null);
+  const { role } = useSession();
+  const canWrite = role !== null && memberWriters.includes(role);
 
   const members = useQuery({
     queryKey: ['members', search, cursor],
@@ -34,7 +44,20 @@ export function MembersPage() {
 
   return (
     <Stack>
-      <Title order={2}>{t('members.title')}</Title>
+      <Group justify="space-between">
+        <Title order={2}>{t('members.title')}</Title>
+        {canWrite && (
+          <Group gap="xs">
+            <Button variant="default" onClick={() => setBulk('member_import')}>
+              {t('members.import')}
+            </Button>
+            <Button variant="default" onClick={() => setBulk('points_adjustment')}>
+              {t('members.bulkAdjust')}
+            </Button>
+          </Group>
+        )}
+      </Group>
+      <BulkOperationDialog kind={bulk} onClose={() => setBulk(null)} />
       <form onSubmit={submit} role="search">
         <Group align="end">
           <SegmentedControl

@@ -1,16 +1,113 @@
-import { useState, type FormEvent } from 'react';
-import { Badge, Button, Group, Modal, NumberInput, Select, SimpleGrid, Stack, Switch, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { useRef, useState, type FormEvent } from 'react';
+import { Badge, Box, Button, FileButton, Group, Image, Modal, NumberInput, Select, SimpleGrid, Stack, Switch, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../api/client';
 import type { paths } from '../../api/schema';
+import type { Role } from '../../api/types';
 import { fieldError, ProblemAlert } from '../../shared/ProblemAlert';
 import { formatNumber, localized } from '../../shared/format';
+import { useSession } from '../session';
 
 type Reward = paths['/v1/rewards']['get']['responses'][200]['content']['application/json']['data'][number];
 type Kind = Reward['kind'];
 const kinds: Kind[] = ['discount_fixed', 'discount_percent', 'free_product', 'gift_card', 'experience', 'donation'];
 const locales = ['en', 'nl'] as const;
+
+/** The roles holding rewards:write (src/domain/roles.ts); the server refuses the others regardless. */
+const rewardWriters: readonly Role[] = ['owner', 'manager'];
+
+/** What PUT /v1/rewards/{id}/image takes (src/domain/rewards/reward-image.ts); checked here to say so at once. */
+const pictureTypes: readonly string[] = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'];
+const maxPictureBytes = 512 * 1024;
+
+/**
+ * A reward's picture: shown, and for those who may change rewards replaced or removed. The file goes as the
+ * raw body with its own Content-Type, not as JSON or a form.
+ */
+export function RewardPicture({ reward, canChange }: { reward: Reward; canChange: boolean }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const [imageUrl, setImageUrl] = useState(reward.imageUrl);
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const resetRef = useRef<() => void>(null);
+  const name = localized(reward.name);
+  const changed = (updated: { imageUrl: string | null }, message: string) => {
+    setImageUrl(updated.imageUrl);
+    notifications.show({ message });
+    void queryClient.invalidateQueries({ queryKey: ['rewards'] });
+  };
+  const upload = useMutation({
+    mutationFn: async (file: File) => {
+      // The bytes rather than the File: every fetch takes an ArrayBuffer, while a Blob from another realm (jsdom's,
+      // in the component tests) is not a body Node's fetch understands.
+      const bytes = await file.arrayBuffer();
+      return unwrap(
+        await api().PUT('/v1/rewards/{id}/image', {
+          params: { path: { id: reward.id } },
+          body: bytes,
+          // openapi-fetch would send the body as JSON; the picture goes as it is.
+          bodySerializer: () => bytes,
+          headers: { 'Content-Type': file.type },
+        }),
+      );
+    },
+    onSuccess: (updated) => changed(updated, t('rewards.pictureSaved')),
+  });
+  const remove = useMutation({
+    mutationFn: async () => unwrap(await api().DELETE('/v1/rewards/{id}/image', { params: { path: { id: reward.id } } })),
+    onSuccess: (updated) => changed(updated, t('rewards.pictureRemoved')),
+  });
+
+  const choose = (file: File | null) => {
+    // Lets the same file be chosen again after a refusal.
+    resetRef.current?.();
+    upload.reset();
+    remove.reset();
+    setRefusal(null);
+    if (!file) return;
+    if (!pictureTypes.includes(file.type)) setRefusal(t('rewards.pictureWrongType'));
+    else if (file.size > maxPictureBytes) setRefusal(t('rewards.pictureTooLarge', { size: formatNumber(Math.ceil(file.size / 1024)) }));
+    else upload.mutate(file);
+  };
+
+  return (
+    <Stack gap="xs">
+      <Text size="sm" fw={500}>
+        {t('rewards.picture')}
+      </Text>
+      {imageUrl ? <Image src={imageUrl} alt={name} w={200} h={150} fit="cover" radius="sm" /> : <Text size="sm" c="dimmed">{t('rewards.noPicture')}</Text>}
+      {canChange && (
+        <>
+          <Group gap="xs">
+            <FileButton onChange={choose} accept={pictureTypes.join(',')} resetRef={resetRef}>
+              {(props) => (
+                <Button {...props} variant="default" size="xs" loading={upload.isPending}>
+                  {imageUrl ? t('rewards.replacePicture') : t('rewards.uploadPicture')}
+                </Button>
+              )}
+            </FileButton>
+            {imageUrl && (
+              <Button variant="subtle" color="red" size="xs" loading={remove.isPending} onClick={() => remove.mutate()}>
+                {t('rewards.removePicture')}
+              </Button>
+            )}
+          </Group>
+          <Text size="xs" c="dimmed">
+            {t('rewards.pictureHint')}
+          </Text>
+        </>
+      )}
+      {refusal && (
+        <Text size="sm" c="red" role="alert">
+          {refusal}
+        </Text>
+      )}
+      <ProblemAlert error={upload.error ?? remove.error} />
+    </Stack>
+  );
+}
 
 interface Draft {
   name: Record<string, string>;
@@ -41,7 +138,7 @@ function draftOf(reward: Reward | null): Draft {
 /** Leaves out empty locales, so a reward named only in English stays valid. */
 const filled = (values: Record<string, string>) => Object.fromEntries(Object.entries(values).filter(([, text]) => text.trim()));
 
-function RewardForm({ reward, onDone }: { reward: Reward | null; onDone(): void }) {
+function RewardForm({ reward, canChangePicture, onDone }: { reward: Reward | null; canChangePicture: boolean; onDone(): void }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const [draft, setDraft] = useState<Draft>(() => draftOf(reward));
@@ -114,6 +211,16 @@ function RewardForm({ reward, onDone }: { reward: Reward | null; onDone(): void 
           <NumberInput label={t('rewards.stock')} description={t('rewards.stockHint')} min={0} allowDecimal={false} value={draft.stock} onChange={(value) => setDraft({ ...draft, stock: value })} error={fieldError(save.error, '/stock')} />
         </SimpleGrid>
         <Switch label={t('rewards.active')} checked={draft.active} onChange={(e) => setDraft({ ...draft, active: e.currentTarget.checked })} />
+        {/* The picture belongs to a saved reward: PUT /v1/rewards/{id}/image needs its id. */}
+        {reward ? (
+          <RewardPicture reward={reward} canChange={canChangePicture} />
+        ) : (
+          canChangePicture && (
+            <Text size="sm" c="dimmed">
+              {t('rewards.pictureAfterSave')}
+            </Text>
+          )
+        )}
         <Group justify="end">
           <Button variant="default" onClick={onDone}>
             {t('common.cancel')}
@@ -130,6 +237,8 @@ function RewardForm({ reward, onDone }: { reward: Reward | null; onDone(): void 
 export function RewardsPage() {
   const { t } = useTranslation();
   const [editing, setEditing] = useState<Reward | 'new' | null>(null);
+  const { role } = useSession();
+  const canChangePicture = role !== null && rewardWriters.includes(role);
   const rewards = useQuery({ queryKey: ['rewards'], queryFn: async () => unwrap(await api().GET('/v1/rewards', { params: { query: { limit: 200 } } })) });
   return (
     <Stack>
@@ -155,7 +264,16 @@ export function RewardsPage() {
           <Table.Tbody>
             {rewards.data?.data.map((reward) => (
               <Table.Tr key={reward.id}>
-                <Table.Td>{localized(reward.name)}</Table.Td>
+                <Table.Td>
+                  <Group gap="sm" wrap="nowrap">
+                    {reward.imageUrl ? (
+                      <Image src={reward.imageUrl} alt={localized(reward.name)} w={40} h={40} fit="cover" radius="sm" loading="lazy" />
+                    ) : (
+                      <Box w={40} h={40} aria-hidden />
+                    )}
+                    <span>{localized(reward.name)}</span>
+                  </Group>
+                </Table.Td>
                 <Table.Td>{t(`rewards.kinds.${reward.kind}`)}</Table.Td>
                 <Table.Td>{formatNumber(reward.pointsCost)}</Table.Td>
                 <Table.Td>{formatNumber(reward.redeemedCount)}</Table.Td>
@@ -174,7 +292,7 @@ export function RewardsPage() {
         </Table>
       </Table.ScrollContainer>
       <Modal size="lg" opened={editing !== null} onClose={() => setEditing(null)} title={editing === 'new' ? t('rewards.create') : t('rewards.edit')}>
-        {editing !== null && <RewardForm reward={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />}
+        {editing !== null && <RewardForm reward={editing === 'new' ? null : editing} canChangePicture={canChangePicture} onDone={() => setEditing(null)} />}
       </Modal>
     </Stack>
   );
