@@ -30,6 +30,7 @@ import { portalRoutes } from './routes/portal.routes.js';
 import { widgetRoutes } from './widget/widget.js';
 import { webPages } from './plugins/web.js';
 import { Problem } from './schemas.js';
+import { cachedSerializerFactory } from './serialization.js';
 import { validatorCompiler } from './validation.js';
 
 export interface AppOptions {
@@ -49,6 +50,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
     logController: new LogController({ disableRequestLogging: !options.logRequests }),
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { coerceTypes: false } },
+    schemaController: { compilersFactory: { buildSerializer: cachedSerializerFactory } },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.addSchema(Problem);
