@@ -36,4 +36,16 @@ describe('members page', () => {
     expect(screen.queryByRole('button', { name: 'Import members' })).toBeNull();
     expect(screen.queryByRole('button', { name: 'Bulk adjust points' })).toBeNull();
   });
+
+  it('searches by name through the API, words and beginnings as typed', async () => {
+    renderAs('support');
+    await screen.findByTestId('role');
+    fireEvent.click(screen.getByRole('radio', { name: 'Name' }));
+    fireEvent.change(screen.getByLabelText('Search for'), { target: { value: '  ann vri ' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Search' }));
+    await vi.waitFor(() => {
+      const searches = current.requests.map((request) => new URL(request.url)).filter((url) => url.pathname === '/v1/members' && url.searchParams.has('name'));
+      expect(searches.map((url) => url.searchParams.get('name'))).toEqual(['ann vri']);
+    });
+  });
 });

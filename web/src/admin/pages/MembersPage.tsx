@@ -11,7 +11,7 @@ import { useSession } from '../session';
 import { ProblemAlert } from '../../shared/ProblemAlert';
 import { formatDate, formatNumber } from '../../shared/format';
 
-type SearchBy = 'externalId' | 'email';
+type SearchBy = 'externalId' | 'email' | 'name';
 
 /** The roles holding members:write (src/domain/roles.ts); the server refuses the others regardless. */
 const memberWriters: readonly Role[] = ['owner', 'manager', 'support'];
@@ -67,9 +67,15 @@ export function MembersPage() {
             data={[
               { value: 'externalId', label: t('members.externalId') },
               { value: 'email', label: t('members.email') },
+              { value: 'name', label: t('members.name') },
             ]}
           />
-          <TextInput label={t('members.search')} value={text} onChange={(e) => setText(e.currentTarget.value)} />
+          <TextInput
+            label={t('members.search')}
+            description={by === 'name' ? t('members.nameSearchHint') : undefined}
+            value={text}
+            onChange={(e) => setText(e.currentTarget.value)}
+          />
           <Button type="submit">{t('common.search')}</Button>
         </Group>
       </form>
