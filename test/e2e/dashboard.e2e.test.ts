@@ -230,6 +230,28 @@ describe.skipIf(!executablePath)('the dashboard and the member portal in Chromiu
     await context.close();
   });
 
+  it('6. a bulk adjustment pasted as CSV runs in the background with a progress bar, and names the line that failed', async () => {
+    const before = (await memberByExternalId('demo-customer-3')).balance.available;
+    await page.getByRole('navigation', { name: 'Main menu' }).getByRole('link', { name: 'Members' }).click();
+    await page.getByRole('button', { name: 'Bulk adjust points' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Bulk adjust points' });
+    await dialog.getByLabel('Or paste the CSV here').fill('externalId,points\ndemo-customer-3,25\ndemo-customer-4,25\nnobody-here,25\n');
+    await dialog.getByLabel(/^Reason/).fill('E2E goodwill');
+    await dialog.getByRole('button', { name: 'Adjust 3 members' }).click();
+    await dialog.getByText('3 of 3 lines processed').waitFor(timeout);
+    await dialog.getByText('2 succeeded, 1 failed').waitFor(timeout);
+    await dialog.getByRole('row').filter({ hasText: 'nobody-here' }).waitFor(timeout);
+    await screenshot(page, 'bulk-adjustment');
+    expect((await memberByExternalId('demo-customer-3')).balance.available).toBe(before + 25);
+    await dialog.getByRole('button', { name: 'Close' }).first().click();
+
+    // The tiers, read by everyone and edited by owners and managers.
+    await page.getByRole('navigation', { name: 'Main menu' }).getByRole('link', { name: 'Tiers' }).click();
+    await page.getByRole('heading', { name: 'Tiers', level: 2 }).waitFor(timeout);
+    await page.getByText('Goud', { exact: true }).first().waitFor(timeout);
+    await screenshot(page, 'tiers');
+  });
+
   it('7. a referral flagged at sign-up is on the review page, and the owner approves it with a reason', async () => {
     // The demo has no referral programme: set one up, then a friend signs up on a referrer's code from the
     // referrer's own device, which the fraud check flags for review.
