@@ -1,10 +1,11 @@
 import { useState, type FormEvent } from 'react';
-import { Badge, Button, Card, Group, NumberInput, SimpleGrid, Stack, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
+import { Button, Card, Group, NumberInput, SimpleGrid, Stack, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../api/client';
+import { MemberStatusBadge } from '../MemberStatusBadge';
 import { fieldError, ProblemAlert } from '../../shared/ProblemAlert';
 import { formatDate, formatDateTime, formatNumber, localized } from '../../shared/format';
 
@@ -79,7 +80,7 @@ export function MemberPage() {
           <Group justify="space-between">
             <Title order={2}>{profile.name ?? profile.externalId}</Title>
             <Group>
-              <Badge color={profile.status === 'active' ? 'teal' : 'red'}>{t(`members.statuses.${profile.status}`)}</Badge>
+              <MemberStatusBadge status={profile.status} />
               <Button
                 variant="default"
                 color={profile.status === 'active' ? 'red' : 'teal'}
