@@ -13,6 +13,7 @@ export const problemCodes = [
   'not_found',
   'program_not_found',
   'member_not_found',
+  'member_erased',
   'rule_not_found',
   'member_external_id_taken',
   'referral_code_unknown',

@@ -39,6 +39,7 @@ export const problemStatus: Record<ProblemCode, { status: number; title: string 
   webhook_endpoint_not_found: { status: 404, title: 'No such webhook endpoint' },
   webhook_delivery_not_found: { status: 404, title: 'No such webhook delivery' },
   member_blocked: { status: 422, title: 'The member is blocked' },
+  member_erased: { status: 409, title: 'The member was erased' },
   reward_not_available: { status: 422, title: 'The reward is not available' },
   reward_tier_required: { status: 422, title: "The member's tier does not give access to this reward" },
   reward_limit_reached: { status: 422, title: 'The member reached the limit for this reward' },

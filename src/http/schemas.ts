@@ -52,7 +52,7 @@ export const Member = Type.Object(
     birthDate: Nullable(Type.String({ format: 'date' })),
     locale: Nullable(Type.String()),
     attributes: FreeObject,
-    status: Type.Union([Type.Literal('active'), Type.Literal('blocked')]),
+    status: Type.Union([Type.Literal('active'), Type.Literal('blocked'), Type.Literal('erased')]),
     tier: Nullable(Type.String({ description: 'The effective tier level: the higher of the qualified level and the level of an active paid membership' })),
     tierProgress: Type.Optional(
       Nullable(

@@ -45,7 +45,7 @@ export function checkAdjustment(input: AdjustPointsInput, pointer = ''): AdjustP
 
 /**
  * Posts a checked adjustment for a member locked by the caller, with its `points.adjusted` outbox message.
- * @throws DomainError insufficient_points
+ * @throws DomainError insufficient_points, member_erased
  */
 export async function postAdjustment(
   ctx: ServiceContext,
@@ -55,6 +55,7 @@ export async function postAdjustment(
   adjustment: AdjustPointsInput,
   now: number,
 ): Promise<AdjustmentView> {
+  if (member.status === 'erased') throw new DomainError('member_erased', `Member ${member.id} was erased; their points were forfeited for good.`);
   const programId = program.id;
   const memberId = member.id;
   const transactionId = ctx.ids.next('ltx');

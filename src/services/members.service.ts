@@ -128,13 +128,14 @@ export async function listMembers(
 
 /**
  * Changes a member's profile; attributes merge key by key (a null value removes the key).
- * @throws DomainError member_not_found, member_external_id_taken, validation_failed
+ * @throws DomainError member_not_found, member_erased, member_external_id_taken, validation_failed
  */
 export async function updateMember(ctx: ServiceContext, programId: string, memberId: string, input: UpdateMemberInput): Promise<MemberView> {
   try {
     return await inTransaction(ctx.storage, async (trx) => {
       const row = await findMember(trx, programId, memberId);
       if (!row) throw new DomainError('member_not_found', `No member ${memberId} in this programme.`);
+      if (row.status === 'erased') throw new DomainError('member_erased', `Member ${memberId} was erased; an erased member cannot be changed.`);
       const changes = profileColumns(ctx, input);
       if (input.attributes !== undefined) {
         const merged: Record<string, unknown> = { ...(JSON.parse(row.attributes) as Record<string, unknown>) };

@@ -36,7 +36,7 @@ export function programView(row: ProgramRow): ProgramView {
 }
 
 /** Blocked members keep their points but earn nothing until unblocked. */
-export type MemberStatus = 'active' | 'blocked';
+export type MemberStatus = 'active' | 'blocked' | 'erased';
 
 export interface MemberView {
   id: string;

@@ -40,3 +40,12 @@ export async function enqueueOutbox(trx: Trx, ids: Ids, programId: string, messa
     .values(messages.map((message) => outboxRow(ids, programId, message, now)))
     .execute();
 }
+
+/** The messages about one member, for rewriting what they say of the person (erasure). */
+export async function listOutboxMessagesOfMember(trx: Trx, programId: string, memberId: string) {
+  return trx.selectFrom('outboxMessages').select(['id', 'data']).where('programId', '=', programId).where('memberId', '=', memberId).execute();
+}
+
+export async function rewriteOutboxMessageData(trx: Trx, programId: string, messageId: string, data: Record<string, unknown>): Promise<void> {
+  await trx.updateTable('outboxMessages').set({ data: JSON.stringify(data) }).where('programId', '=', programId).where('id', '=', messageId).execute();
+}

@@ -18,7 +18,7 @@ export interface RedeemingMember {
 
 export type RedeemRefusal = Extract<
   ProblemCode,
-  'member_blocked' | 'reward_not_available' | 'reward_tier_required' | 'reward_limit_reached' | 'reward_out_of_stock' | 'insufficient_points'
+  'member_blocked' | 'member_erased' | 'reward_not_available' | 'reward_tier_required' | 'reward_limit_reached' | 'reward_out_of_stock' | 'insufficient_points'
 >;
 
 export type Redeemable = { ok: true } | { ok: false; code: RedeemRefusal; detail: string };
@@ -53,6 +53,7 @@ export function isOpenToTier(reward: Pick<RewardDefinition, 'tiers'>, tier: stri
 
 /** Decides whether the member may redeem the reward now, or the first reason they may not. */
 export function checkRedeemable({ member, reward, earlierRedemptionsAt, now, timezone }: RedeemCheck): Redeemable {
+  if (member.status === 'erased') return { ok: false, code: 'member_erased', detail: 'The member was erased and cannot redeem.' };
   if (member.status !== 'active') return { ok: false, code: 'member_blocked', detail: 'The member is blocked and cannot redeem.' };
   if (!isRewardAvailable(reward, now)) {
     return { ok: false, code: 'reward_not_available', detail: 'The reward is inactive or outside its validity window.' };

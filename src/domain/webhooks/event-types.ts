@@ -5,6 +5,7 @@
 export const webhookEventTypes = [
   'member.created',
   'member.updated',
+  'member.erased',
   'points.earned',
   'points.released',
   'points.reversed',

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../../context.js';
 import { adjustPoints } from '../../services/adjustments.service.js';
 import { enrolMember, getBalance, getLedger, getMember, listMembers, updateMember } from '../../services/members.service.js';
+import { eraseMember } from '../../services/privacy/erase-member.js';
 import { programOf } from '../plugins/auth.js';
 import {
   Adjustment, AdjustmentBody, Balance, EnrolMemberBody, IdempotencyHeaders, IdParams, LedgerEntry, Member, Page, PageQuery,
@@ -59,6 +60,20 @@ export function memberRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       response: { 200: Page(LedgerEntry), ...problems(400, 401, 403, 404) },
     },
   }, async (request) => getLedger(ctx, programOf(request), request.params.id, request.query));
+
+  r.post('/v1/members/:id/erase', {
+    config: { scope: 'members:write' },
+    schema: {
+      tags,
+      summary: "Erase a member's personal data (GDPR right to erasure), for good",
+      description:
+        'E-mail, name, phone, birth date, locale, attributes, consents, fingerprints and externalId go; the ledger, events and redemptions stay ' +
+        'under the bare member id, and points left are forfeited with the reason. Sends member.erased. A repeat answers with the erased member.',
+      params: IdParams,
+      body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ member: Member, pointsForfeited: Type.Integer() }), ...problems(400, 401, 403, 404) },
+    },
+  }, async (request) => eraseMember(ctx, programOf(request), request.params.id, request.body));
 
   r.post('/v1/members/:id/adjustments', {
     config: { scope: 'members:write' },

@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServiceContext } from '../../context.js';
 import { DomainError } from '../../domain/errors.js';
 import { getLedger } from '../../services/members.service.js';
+import { eraseMember } from '../../services/privacy/erase-member.js';
 import { verifyMemberToken, type PortalMember } from '../../services/portal/member-token.js';
 import { exportMemberData, getConsents, getPortalProfile, listPortalRewards, updateConsents } from '../../services/portal/member-portal.service.js';
 import {
@@ -159,5 +160,22 @@ export function portalRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const data = await exportMemberData(ctx, signedIn);
     const name = `trouw-export-${signedIn.externalId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80)}.json`;
     return reply.type('application/json').header('content-disposition', `attachment; filename="${name}"`).send(data);
+  });
+
+  r.post('/v1/portal/:slug/erase', {
+    ...member,
+    schema: {
+      tags,
+      security,
+      description,
+      summary: "Erase the member's personal data at their own request, for good (their points are forfeited)",
+      params: SlugParams,
+      body: Type.Object({ confirm: Type.Literal(true, { description: 'The member confirmed they want this' }) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ pointsForfeited: Type.Integer() }), ...problems(400, 401, 404) },
+    },
+  }, async (request) => {
+    const { programId, memberId } = memberOf(request);
+    const { pointsForfeited } = await eraseMember(ctx, programId, memberId, { reason: 'requested by the member in the portal' });
+    return { pointsForfeited };
   });
 }

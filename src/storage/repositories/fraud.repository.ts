@@ -143,3 +143,8 @@ export async function lockReferral(trx: Trx, storage: Storage, programId: string
 export async function setReferralReview(trx: Trx, programId: string, referralId: string, review: string, now: number): Promise<void> {
   await trx.updateTable('referrals').set({ review, updatedAt: now }).where('programId', '=', programId).where('id', '=', referralId).execute();
 }
+
+/** Forgets the keyed hashes of the addresses and devices a member was seen with (erasure). */
+export async function deleteMemberFingerprints(trx: Trx, programId: string, memberId: string): Promise<void> {
+  await trx.deleteFrom('memberFingerprints').where('programId', '=', programId).where('memberId', '=', memberId).execute();
+}

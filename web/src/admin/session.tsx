@@ -105,6 +105,11 @@ export function mayConfigure(role: Role | null): boolean {
   return role === 'owner' || role === 'manager';
 }
 
+/** Whether a role holds members:write (src/domain/roles.ts: owner, manager, support); the server checks regardless. */
+export function mayWriteMembers(role: Role | null): boolean {
+  return role === 'owner' || role === 'manager' || role === 'support';
+}
+
 export function useSession(): SessionValue {
   const value = useContext(SessionContext);
   if (!value) throw new Error('useSession outside SessionProvider');

@@ -1257,7 +1257,7 @@ export interface paths {
                                 attributes: {
                                     [key: string]: unknown;
                                 };
-                                status: "active" | "blocked";
+                                status: "active" | "blocked" | "erased";
                                 tier: string | null;
                                 tierProgress?: {
                                     metric: "points_earned" | "spend" | "purchases";
@@ -1369,7 +1369,7 @@ export interface paths {
                             attributes: {
                                 [key: string]: unknown;
                             };
-                            status: "active" | "blocked";
+                            status: "active" | "blocked" | "erased";
                             tier: string | null;
                             tierProgress?: {
                                 metric: "points_earned" | "spend" | "purchases";
@@ -1488,7 +1488,7 @@ export interface paths {
                             attributes: {
                                 [key: string]: unknown;
                             };
-                            status: "active" | "blocked";
+                            status: "active" | "blocked" | "erased";
                             tier: string | null;
                             tierProgress?: {
                                 metric: "points_earned" | "spend" | "purchases";
@@ -1597,7 +1597,7 @@ export interface paths {
                             attributes: {
                                 [key: string]: unknown;
                             };
-                            status: "active" | "blocked";
+                            status: "active" | "blocked" | "erased";
                             tier: string | null;
                             tierProgress?: {
                                 metric: "points_earned" | "spend" | "purchases";
@@ -1837,6 +1837,131 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{id}/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase a member's personal data (GDPR right to erasure), for good
+         * @description E-mail, name, phone, birth date, locale, attributes, consents, fingerprints and externalId go; the ledger, events and redemptions stay under the bare member id, and points left are forfeited with the reason. Sends member.erased. A repeat answers with the erased member.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description A member of the programme */
+                            member: {
+                                id: string;
+                                externalId: string;
+                                email: string | null;
+                                name: string | null;
+                                phone: string | null;
+                                birthDate: string | null;
+                                locale: string | null;
+                                /** @description Any JSON object */
+                                attributes: {
+                                    [key: string]: unknown;
+                                };
+                                status: "active" | "blocked" | "erased";
+                                tier: string | null;
+                                tierProgress?: {
+                                    metric: "points_earned" | "spend" | "purchases";
+                                    /** @description The metric over the current window */
+                                    current: number;
+                                    /** @description What is still missing to reach nextTier; 0 at the top */
+                                    needed: number;
+                                    nextTier: string | null;
+                                    qualifiedTier: string | null;
+                                    reviewAt: string | null;
+                                } | null;
+                                /** @description The tier level's perks and those of the member's active memberships */
+                                perks?: string[];
+                                balance: {
+                                    available: number;
+                                    pending: number;
+                                };
+                                lifetimeEarned: number;
+                                purchaseCount: number;
+                                referralCode: string;
+                                referredBy: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                            pointsForfeited: number;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -9880,6 +10005,86 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/portal/{slug}/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase the member's personal data at their own request, for good (their points are forfeited)
+         * @description Authenticate with `Authorization: Bearer <member token>`: an HS256 JWT signed by the shop with a portal secret (kid, iss, aud, sub = externalId, exp at most an hour after iat).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    slug: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The member confirmed they want this
+                         * @enum {boolean}
+                         */
+                        confirm: true;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            pointsForfeited: number;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

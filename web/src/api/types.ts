@@ -12,6 +12,7 @@ type Ok<P extends keyof paths, M extends 'get' | 'post'> = paths[P][M] extends {
 export type Session = Ok<'/v1/auth/session', 'get'>;
 export type Role = Session['programs'][number]['role'];
 export type PortalMe = Ok<'/v1/portal/{slug}/me', 'get'>;
+export type Member = Ok<'/v1/members/{id}', 'get'>;
 
 type CreateKeyBody = NonNullable<paths['/v1/api-keys']['post']['requestBody']>['content']['application/json'];
 export type ApiScope = CreateKeyBody['scopes'][number];

@@ -1,3 +1,4 @@
+import { focusManager } from '@tanstack/react-query';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { createPortalClient } from '../api/client';
@@ -112,6 +113,44 @@ describe('member portal', () => {
     expect(within(rewardsSection).getAllByRole('img')).toHaveLength(1);
     expect(within(rewardsSection).queryByRole('img', { name: 'Roastery tour' })).toBeNull();
     expect(within(rewardsSection).getByText('Roastery tour')).toBeTruthy();
+  });
+
+  it('deletes the data only once the member ticks that they understand, then says goodbye and calls /v1 no more', async () => {
+    window.sessionStorage.setItem('trouw.portal.token', 't');
+    const api = stubApi({ ...portalRoutes, 'POST /v1/portal/koffiebar/erase': { status: 200, body: { pointsForfeited: 345 } } });
+    renderWithProviders(<PortalApp slug="koffiebar" token="t" client={createPortalClient('t', { baseUrl: 'http://localhost', fetch: api.fetch })} />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Delete my data' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Delete your data?' });
+    // The points they lose are counted with those still on their way (320 + 25), and they may download first.
+    expect(within(dialog).getByText('You lose your 345 points, including those still on their way.')).toBeTruthy();
+    expect(within(dialog).getByText(/cannot be undone/)).toBeTruthy();
+    expect(within(dialog).getByRole('button', { name: 'Download my data' })).toBeTruthy();
+    const understood = within(dialog).getByRole('checkbox', { name: 'I understand that my data and my points are gone for good' });
+    await waitFor(() => expect(document.activeElement).toBe(understood));
+
+    const confirm = within(dialog).getByRole('button', { name: 'Delete my data for good' }) as HTMLButtonElement;
+    expect(confirm.disabled).toBe(true);
+    fireEvent.click(confirm);
+    expect(api.requests.filter((request) => request.method === 'POST')).toHaveLength(0);
+
+    fireEvent.click(understood);
+    expect(confirm.disabled).toBe(false);
+    fireEvent.click(confirm);
+
+    const goodbye = await screen.findByRole('heading', { name: 'Your data has been deleted' });
+    await waitFor(() => expect(document.activeElement).toBe(goodbye));
+    expect(screen.queryByRole('region', { name: 'Rewards' })).toBeNull();
+    expect(screen.queryByText('320')).toBeNull();
+    const erase = api.requests.at(-1)!;
+    expect(`${erase.method} ${new URL(erase.url).pathname}`).toBe('POST /v1/portal/koffiebar/erase');
+    expect(await erase.clone().json()).toEqual({ confirm: true });
+    expect(erase.headers.get('Authorization')).toBe('Bearer t');
+    // The token now answers 401 only: it is forgotten, and coming back to the tab fetches nothing.
+    expect(window.sessionStorage.getItem('trouw.portal.token')).toBeNull();
+    focusManager.setFocused(false);
+    focusManager.setFocused(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(api.requests.at(-1)).toBe(erase);
   });
 
   it('an expired token asks the member to come back through the shop', async () => {

@@ -3,7 +3,7 @@
  * goes to /v1/portal/{slug}/… with the member's token; the portal never holds an admin session.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { Alert, Anchor, AspectRatio, Badge, Button, Card, Code, Container, CopyButton, Group, Image, Progress, SimpleGrid, Stack, Switch, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, AspectRatio, Badge, Button, Card, Checkbox, Code, Container, CopyButton, Group, Image, List, Modal, Progress, SimpleGrid, Stack, Switch, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { createPortalClient, unwrap, type ApiClient } from '../api/client';
@@ -12,7 +12,9 @@ import { ProblemError } from '../api/problem';
 import { languageOf, setLanguage } from '../i18n';
 import { LanguageSwitch } from '../shared/LanguageSwitch';
 import { ProblemAlert } from '../shared/ProblemAlert';
+import { focusSoon } from '../shared/focus';
 import { formatDate, formatDateTime, formatNumber, localized } from '../shared/format';
+import { forgetToken } from './token';
 
 interface Props {
   slug: string;
@@ -22,7 +24,10 @@ interface Props {
 
 export function PortalApp({ slug, token, client: given }: Props) {
   const { t } = useTranslation();
+  const queryClient = useQueryClient();
   const client = useMemo(() => given ?? (token ? createPortalClient(token) : null), [given, token]);
+  const [deleted, setDeleted] = useState(false);
+  if (deleted) return <Deleted />;
   if (!client) {
     return (
       <Container size="sm" py="md">
@@ -32,10 +37,35 @@ export function PortalApp({ slug, token, client: given }: Props) {
       </Container>
     );
   }
-  return <Portal slug={slug} client={client} />;
+  const onDeleted = () => {
+    // The token names a member who no longer exists: forget it and everything read with it. The portal
+    // unmounts, so no query is left to refetch (on focus, say) with a token that only answers 401 now.
+    forgetToken();
+    queryClient.clear();
+    setDeleted(true);
+  };
+  return <Portal slug={slug} client={client} onDeleted={onDeleted} />;
 }
 
-function Portal({ slug, client }: { slug: string; client: ApiClient }) {
+/** What is left after "Delete my data": a goodbye, and no more calls to /v1. */
+function Deleted() {
+  const { t } = useTranslation();
+  // The dialog and the button that opened it are gone; start screen readers and keyboards at the news.
+  useEffect(() => focusSoon('portal-deleted-title'), []);
+  return (
+    <Container size="sm" py="xl">
+      <Stack>
+        <Title order={1} size="h2" id="portal-deleted-title" tabIndex={-1}>
+          {t('portal.deleted.title')}
+        </Title>
+        <Text>{t('portal.deleted.body')}</Text>
+        <Text>{t('portal.deleted.close')}</Text>
+      </Stack>
+    </Container>
+  );
+}
+
+function Portal({ slug, client, onDeleted }: { slug: string; client: ApiClient; onDeleted(): void }) {
   const { t } = useTranslation();
   const path = { params: { path: { slug } } };
   const me = useQuery({ queryKey: ['me'], queryFn: async () => unwrap(await client.GET('/v1/portal/{slug}/me', path)) });
@@ -69,7 +99,7 @@ function Portal({ slug, client }: { slug: string; client: ApiClient }) {
         <Rewards slug={slug} client={client} />
         <Referrals slug={slug} client={client} />
         <History slug={slug} client={client} />
-        <Privacy slug={slug} client={client} />
+        <Privacy slug={slug} client={client} me={me.data} onDeleted={onDeleted} />
       </Stack>
     </Container>
   );
@@ -288,8 +318,9 @@ function History({ slug, client }: { slug: string; client: ApiClient }) {
 const consentPurposes = ['marketingEmail', 'marketingSms', 'personalisedOffers'] as const;
 type ConsentChoices = Record<(typeof consentPurposes)[number], boolean>;
 
-function Privacy({ slug, client }: { slug: string; client: ApiClient }) {
+function Privacy({ slug, client, me, onDeleted }: { slug: string; client: ApiClient; me: PortalMe | undefined; onDeleted(): void }) {
   const { t } = useTranslation();
+  const [deleting, setDeleting] = useState(false);
   const queryClient = useQueryClient();
   const consents = useQuery({ queryKey: ['consents'], queryFn: async () => unwrap(await client.GET('/v1/portal/{slug}/consents', { params: { path: { slug } } })) });
   const update = useMutation({
@@ -331,8 +362,73 @@ function Privacy({ slug, client }: { slug: string; client: ApiClient }) {
           <Button variant="default" loading={download.isPending} onClick={() => download.mutate()}>
             {t('portal.download')}
           </Button>
+          {me && (
+            <Button variant="outline" color="red" onClick={() => setDeleting(true)}>
+              {t('portal.delete.open')}
+            </Button>
+          )}
         </Group>
       </Stack>
+      {me && (
+        <Modal opened={deleting} onClose={() => setDeleting(false)} title={t('portal.delete.title')}>
+          {/* Inside the modal, so closing it unticks "I understand": every attempt is confirmed afresh. */}
+          <DeleteMyData
+            slug={slug}
+            client={client}
+            points={me.balance.available + me.balance.pending}
+            download={{ busy: download.isPending, error: download.error, start: () => download.mutate() }}
+            onCancel={() => setDeleting(false)}
+            onDeleted={onDeleted}
+          />
+        </Modal>
+      )}
     </Card>
+  );
+}
+
+/**
+ * "Delete my data" erases the member (POST /v1/portal/{slug}/erase) for good: the same erasure as the team's, at
+ * the member's own request. The dialog says what that costs them in their words, offers the download first, and
+ * sends nothing until they tick that they understand.
+ */
+function DeleteMyData(props: {
+  slug: string;
+  client: ApiClient;
+  points: number;
+  download: { busy: boolean; error: unknown; start(): void };
+  onCancel(): void;
+  onDeleted(): void;
+}) {
+  const { t } = useTranslation();
+  const [understood, setUnderstood] = useState(false);
+  const erase = useMutation({
+    mutationFn: async () => unwrap(await props.client.POST('/v1/portal/{slug}/erase', { params: { path: { slug: props.slug } }, body: { confirm: true } })),
+    onSuccess: () => props.onDeleted(),
+  });
+  return (
+    <Stack>
+      <List spacing="xs">
+        <List.Item>{t('portal.delete.personalData')}</List.Item>
+        <List.Item>{t('portal.delete.points', { count: props.points, formatted: formatNumber(props.points) })}</List.Item>
+        <List.Item>{t('portal.delete.history')}</List.Item>
+        <List.Item>{t('portal.delete.shop')}</List.Item>
+      </List>
+      <Group justify="space-between" wrap="nowrap">
+        <Text size="sm">{t('portal.delete.downloadFirst')}</Text>
+        <Button size="xs" variant="default" loading={props.download.busy} onClick={props.download.start}>
+          {t('portal.download')}
+        </Button>
+      </Group>
+      <ProblemAlert error={erase.error ?? props.download.error} />
+      <Checkbox label={t('portal.delete.understand')} checked={understood} onChange={(e) => setUnderstood(e.currentTarget.checked)} data-autofocus />
+      <Group justify="end">
+        <Button variant="default" onClick={props.onCancel}>
+          {t('portal.delete.keep')}
+        </Button>
+        <Button color="red" disabled={!understood} loading={erase.isPending} onClick={() => erase.mutate()}>
+          {t('portal.delete.confirm')}
+        </Button>
+      </Group>
+    </Stack>
   );
 }

@@ -1,11 +1,15 @@
 import { useState, type FormEvent } from 'react';
-import { Badge, Button, Card, Group, NumberInput, SimpleGrid, Stack, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, NumberInput, SimpleGrid, Stack, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../api/client';
+import { EraseMemberDialog, type EraseOutcome } from '../EraseMemberDialog';
+import { MemberStatusBadge } from '../MemberStatusBadge';
+import { mayWriteMembers, useSession } from '../session';
 import { fieldError, ProblemAlert } from '../../shared/ProblemAlert';
+import { focusSoon } from '../../shared/focus';
 import { formatDate, formatDateTime, formatNumber, localized } from '../../shared/format';
 
 function useMemberQuery<T>(memberId: string, part: string, load: () => Promise<T>) {
@@ -69,39 +73,75 @@ export function MemberPage() {
     mutationFn: async (status: 'active' | 'blocked') => unwrap(await api().PATCH('/v1/members/{id}', { ...path, body: { status } })),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['member', memberId] }),
   });
+  const { role } = useSession();
+  const [erasing, setErasing] = useState(false);
+  const [forfeited, setForfeited] = useState<number | null>(null);
+  const erased = (outcome: EraseOutcome) => {
+    setErasing(false);
+    setForfeited(outcome.pointsForfeited);
+    queryClient.setQueryData(['member', memberId, 'profile'], outcome.member);
+    // The balance is now zero and the ledger has the forfeiture; the list shows the new status.
+    void queryClient.invalidateQueries({ queryKey: ['member', memberId] });
+    void queryClient.invalidateQueries({ queryKey: ['members'] });
+    // The button that opened the dialog is gone: start keyboard users at the news instead of the page's top.
+    focusSoon('member-erased');
+  };
 
   const profile = member.data;
+  // An erased member cannot be changed (409 member_erased): the page offers nothing that would only fail.
+  const isErased = profile?.status === 'erased';
   return (
     <Stack>
       <ProblemAlert error={member.error} />
       {profile && (
         <>
           <Group justify="space-between">
-            <Title order={2}>{profile.name ?? profile.externalId}</Title>
+            <Title order={2}>{isErased ? t('member.erased.title') : (profile.name ?? profile.externalId)}</Title>
             <Group>
-              <Badge color={profile.status === 'active' ? 'teal' : 'red'}>{t(`members.statuses.${profile.status}`)}</Badge>
-              <Button
-                variant="default"
-                color={profile.status === 'active' ? 'red' : 'teal'}
-                loading={setStatus.isPending}
-                onClick={() => setStatus.mutate(profile.status === 'active' ? 'blocked' : 'active')}
-              >
-                {profile.status === 'active' ? t('member.block') : t('member.unblock')}
-              </Button>
+              <MemberStatusBadge status={profile.status} />
+              {!isErased && (
+                <Button
+                  variant="default"
+                  color={profile.status === 'active' ? 'red' : 'teal'}
+                  loading={setStatus.isPending}
+                  onClick={() => setStatus.mutate(profile.status === 'active' ? 'blocked' : 'active')}
+                >
+                  {profile.status === 'active' ? t('member.block') : t('member.unblock')}
+                </Button>
+              )}
+              {!isErased && mayWriteMembers(role) && (
+                <Button color="red" variant="outline" onClick={() => setErasing(true)}>
+                  {t('member.erase.open')}
+                </Button>
+              )}
             </Group>
           </Group>
           <ProblemAlert error={setStatus.error} />
+          {!isErased && <EraseMemberDialog member={profile} opened={erasing} onClose={() => setErasing(false)} onErased={erased} />}
+          {isErased && (
+            <Alert id="member-erased" tabIndex={-1} color="gray" title={t('member.erased.alertTitle')}>
+              <Text size="sm">{t('member.erased.detail', { date: formatDateTime(profile.updatedAt), id: profile.id })}</Text>
+              {forfeited !== null && <Text size="sm">{t('member.erased.forfeited', { count: forfeited, formatted: formatNumber(forfeited) })}</Text>}
+            </Alert>
+          )}
           <SimpleGrid cols={{ base: 1, md: 3 }}>
             <Card withBorder>
               <Title order={3} size="h4" mb="xs">
                 {t('member.profile')}
               </Title>
-              <Text size="sm">{t('members.externalId')}: {profile.externalId}</Text>
-              <Text size="sm">{t('members.email')}: {profile.email ?? '–'}</Text>
-              <Text size="sm">{t('member.phone')}: {profile.phone ?? '–'}</Text>
-              <Text size="sm">{t('member.locale')}: {profile.locale ?? '–'}</Text>
+              {isErased ? (
+                // Nothing personal is left; the bare id is what the ledger and the business's records still use.
+                <Text size="sm">{t('member.id')}: {profile.id}</Text>
+              ) : (
+                <>
+                  <Text size="sm">{t('members.externalId')}: {profile.externalId}</Text>
+                  <Text size="sm">{t('members.email')}: {profile.email ?? '–'}</Text>
+                  <Text size="sm">{t('member.phone')}: {profile.phone ?? '–'}</Text>
+                  <Text size="sm">{t('member.locale')}: {profile.locale ?? '–'}</Text>
+                </>
+              )}
               <Text size="sm">{t('members.tier')}: {profile.tier ?? '–'}</Text>
-              <Text size="sm">{t('member.referralCode')}: {profile.referralCode ?? '–'}</Text>
+              {!isErased && <Text size="sm">{t('member.referralCode')}: {profile.referralCode ?? '–'}</Text>}
               <Text size="sm">{t('members.since')}: {formatDate(profile.createdAt)}</Text>
             </Card>
             <Card withBorder>
@@ -123,7 +163,7 @@ export function MemberPage() {
                 </>
               )}
             </Card>
-            <AdjustPoints memberId={memberId} />
+            {!isErased && <AdjustPoints memberId={memberId} />}
           </SimpleGrid>
           <Tabs defaultValue="ledger">
             <Tabs.List>

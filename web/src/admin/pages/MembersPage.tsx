@@ -1,20 +1,17 @@
 import { useState, type FormEvent } from 'react';
-import { Anchor, Badge, Button, Group, SegmentedControl, Stack, Table, TextInput, Title } from '@mantine/core';
+import { Anchor, Button, Group, SegmentedControl, Stack, Table, TextInput, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../api/client';
-import type { Role } from '../../api/types';
 import { BulkOperationDialog } from '../BulkOperationDialog';
 import type { BulkKind } from '../bulk-items';
-import { useSession } from '../session';
+import { MemberStatusBadge } from '../MemberStatusBadge';
+import { mayWriteMembers, useSession } from '../session';
 import { ProblemAlert } from '../../shared/ProblemAlert';
 import { formatDate, formatNumber } from '../../shared/format';
 
 type SearchBy = 'externalId' | 'email' | 'name';
-
-/** The roles holding members:write (src/domain/roles.ts); the server refuses the others regardless. */
-const memberWriters: readonly Role[] = ['owner', 'manager', 'support'];
 
 export function MembersPage() {
   const { t } = useTranslation();
@@ -24,7 +21,7 @@ export function MembersPage() {
   const [cursor, setCursor] = useState<string | undefined>();
   const [bulk, setBulk] = useState<BulkKind | null>(null);
   const { role } = useSession();
-  const canWrite = role !== null && memberWriters.includes(role);
+  const canWrite = mayWriteMembers(role);
 
   const members = useQuery({
     queryKey: ['members', search, cursor],
@@ -106,7 +103,7 @@ export function MembersPage() {
                 <Table.Td>{member.tier ?? '–'}</Table.Td>
                 <Table.Td>{formatNumber(member.balance.available)}</Table.Td>
                 <Table.Td>
-                  <Badge color={member.status === 'active' ? 'teal' : 'red'}>{t(`members.statuses.${member.status}`)}</Badge>
+                  <MemberStatusBadge status={member.status} />
                 </Table.Td>
                 <Table.Td>{formatDate(member.createdAt)}</Table.Td>
               </Table.Tr>
