@@ -8,7 +8,7 @@ import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter } from 'react-router-dom';
 import '../i18n';
-import { theme } from '../shared/theme';
+import { cssVariablesResolver, theme } from '../shared/theme';
 import { ProblemError } from '../api/problem';
 import { SessionProvider } from './session';
 import { App } from './App';
@@ -25,7 +25,7 @@ const queryClient = new QueryClient({
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <MantineProvider theme={theme}>
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver}>
       <Notifications />
       <QueryClientProvider client={queryClient}>
         <BrowserRouter basename="/admin">

@@ -120,7 +120,7 @@ function Balance({ me }: { me: PortalMe }) {
         </Text>
         {me.balance.pending > 0 && <Text size="sm">{t('portal.pending', { points: formatNumber(me.balance.pending) })}</Text>}
         {me.balance.expiring.map((lot) => (
-          <Text size="sm" c="orange.8" key={lot.expiresAt}>
+          <Text size="sm" c="red.9" key={lot.expiresAt}>
             {t('portal.expiring', { points: formatNumber(lot.points), date: formatDate(lot.expiresAt) })}
           </Text>
         ))}

@@ -4,7 +4,7 @@ import { createRoot } from 'react-dom/client';
 import { MantineProvider } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import '../i18n';
-import { theme } from '../shared/theme';
+import { cssVariablesResolver, theme } from '../shared/theme';
 import { ProblemError } from '../api/problem';
 import { PortalApp } from './PortalApp';
 import { slugOf, takeToken } from './token';
@@ -25,7 +25,7 @@ const queryClient = new QueryClient({
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <MantineProvider theme={theme}>
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver}>
       <QueryClientProvider client={queryClient}>
         <PortalApp slug={slug} token={token} />
       </QueryClientProvider>
