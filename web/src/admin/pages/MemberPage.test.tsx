@@ -128,10 +128,13 @@ describe('erasing a member', () => {
     for (const action of ['Block member', 'Unblock member', 'Adjust', 'Erase member']) expect(screen.queryByRole('button', { name: action })).toBeNull();
   });
 
-  it('is not offered to an analyst, who may only read members', async () => {
+  it('is not offered to an analyst, who may only read members, nor are blocking and adjusting', async () => {
     renderAs('analyst', anna);
     expect(await screen.findByRole('heading', { name: 'Anna de Vries' })).toBeTruthy();
     expect((await screen.findByTestId('role')).textContent).toBe('analyst');
     expect(screen.queryByRole('button', { name: 'Erase member' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Block member' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Adjust', exact: true })).toBeNull();
+    expect(screen.queryByRole('spinbutton', { name: /^Points/ })).toBeNull();
   });
 });

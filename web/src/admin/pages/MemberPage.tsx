@@ -99,7 +99,7 @@ export function MemberPage() {
             <Title order={2}>{isErased ? t('member.erased.title') : (profile.name ?? profile.externalId)}</Title>
             <Group>
               <MemberStatusBadge status={profile.status} />
-              {!isErased && (
+              {!isErased && mayWriteMembers(role) && (
                 <Button
                   variant="default"
                   color={profile.status === 'active' ? 'red' : 'teal'}
@@ -163,7 +163,7 @@ export function MemberPage() {
                 </>
               )}
             </Card>
-            {!isErased && <AdjustPoints memberId={memberId} />}
+            {!isErased && mayWriteMembers(role) && <AdjustPoints memberId={memberId} />}
           </SimpleGrid>
           <Tabs defaultValue="ledger">
             <Tabs.List>

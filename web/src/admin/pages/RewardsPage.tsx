@@ -138,7 +138,7 @@ function draftOf(reward: Reward | null): Draft {
 /** Leaves out empty locales, so a reward named only in English stays valid. */
 const filled = (values: Record<string, string>) => Object.fromEntries(Object.entries(values).filter(([, text]) => text.trim()));
 
-function RewardForm({ reward, canChangePicture, onDone }: { reward: Reward | null; canChangePicture: boolean; onDone(): void }) {
+function RewardForm({ reward, canEdit, onDone }: { reward: Reward | null; canEdit: boolean; onDone(): void }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const [draft, setDraft] = useState<Draft>(() => draftOf(reward));
@@ -213,9 +213,9 @@ function RewardForm({ reward, canChangePicture, onDone }: { reward: Reward | nul
         <Switch label={t('rewards.active')} checked={draft.active} onChange={(e) => setDraft({ ...draft, active: e.currentTarget.checked })} />
         {/* The picture belongs to a saved reward: PUT /v1/rewards/{id}/image needs its id. */}
         {reward ? (
-          <RewardPicture reward={reward} canChange={canChangePicture} />
+          <RewardPicture reward={reward} canChange={canEdit} />
         ) : (
-          canChangePicture && (
+          canEdit && (
             <Text size="sm" c="dimmed">
               {t('rewards.pictureAfterSave')}
             </Text>
@@ -238,13 +238,13 @@ export function RewardsPage() {
   const { t } = useTranslation();
   const [editing, setEditing] = useState<Reward | 'new' | null>(null);
   const { role } = useSession();
-  const canChangePicture = role !== null && rewardWriters.includes(role);
+  const canEdit = role !== null && rewardWriters.includes(role);
   const rewards = useQuery({ queryKey: ['rewards'], queryFn: async () => unwrap(await api().GET('/v1/rewards', { params: { query: { limit: 200 } } })) });
   return (
     <Stack>
       <Group justify="space-between">
         <Title order={2}>{t('rewards.title')}</Title>
-        <Button onClick={() => setEditing('new')}>{t('rewards.create')}</Button>
+        {canEdit && <Button onClick={() => setEditing('new')}>{t('rewards.create')}</Button>}
       </Group>
       <ProblemAlert error={rewards.error} />
       {rewards.data?.data.length === 0 && <Text>{t('rewards.none')}</Text>}
@@ -282,9 +282,11 @@ export function RewardsPage() {
                   <Badge color={reward.active ? 'teal' : 'gray'}>{reward.active ? t('common.yes') : t('common.no')}</Badge>
                 </Table.Td>
                 <Table.Td>
-                  <Button size="xs" variant="default" onClick={() => setEditing(reward)} aria-label={t('rewards.editNamed', { name: localized(reward.name) })}>
-                    {t('common.edit')}
-                  </Button>
+                  {canEdit && (
+                    <Button size="xs" variant="default" onClick={() => setEditing(reward)} aria-label={t('rewards.editNamed', { name: localized(reward.name) })}>
+                      {t('common.edit')}
+                    </Button>
+                  )}
                 </Table.Td>
               </Table.Tr>
             ))}
@@ -292,7 +294,7 @@ export function RewardsPage() {
         </Table>
       </Table.ScrollContainer>
       <Modal size="lg" opened={editing !== null} onClose={() => setEditing(null)} title={editing === 'new' ? t('rewards.create') : t('rewards.edit')}>
-        {editing !== null && <RewardForm reward={editing === 'new' ? null : editing} canChangePicture={canChangePicture} onDone={() => setEditing(null)} />}
+        {editing !== null && <RewardForm reward={editing === 'new' ? null : editing} canEdit={canEdit} onDone={() => setEditing(null)} />}
       </Modal>
     </Stack>
   );
