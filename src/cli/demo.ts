@@ -1,8 +1,11 @@
 /**
  * The demo programme: a coffee bar with a year of simulated members and events, so that a fresh install has
  * something to look at: rules, tiers, a rewards catalogue with redemptions, a paid membership plan. Everything
- * goes through the services, exactly as a shop's integration would.
- * Deterministic (seeded), so two installs show the same programme shape.
+ * goes through the services, exactly as a shop's integration would, and the year is lived rather than
+ * back-dated: the services run on a clock that walks from a year ago to now, week by week, recording each
+ * week's sign-ups and events and running the release, tier and membership jobs as the runner would. So the
+ * ledger, "member since", tier changes and the dashboard's series are spread over the year as in a real
+ * programme. Deterministic (seeded), so two installs show the same programme shape.
  */
 import type { ServiceContext } from '../context.js';
 import { recordEventBatch, type RecordEventInput } from '../services/events.service.js';
@@ -14,6 +17,9 @@ import { createMembershipPlan, recordMembership } from '../services/memberships.
 import { createReward } from '../services/rewards/rewards.service.js';
 import { redeemReward } from '../services/rewards/redeem-reward.js';
 import { getMember } from '../services/members.service.js';
+import { releasePendingPoints } from '../services/points-jobs.service.js';
+import { reviewTiers } from '../services/tiers.service.js';
+import { applyMembershipChanges } from '../services/memberships.service.js';
 import { createUser } from '../services/team/accounts.js';
 
 const firstNames = ['Anna', 'Daan', 'Emma', 'Sem', 'Julia', 'Lucas', 'Sophie', 'Finn', 'Tess', 'Milan', 'Noor', 'Levi', 'Sara', 'Bram', 'Eva', 'Jesse'];
@@ -38,6 +44,28 @@ function seeded(seed: number): () => number {
   };
 }
 
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const WEEK = 7 * DAY;
+
+async function sendEvents(ctx: ServiceContext, programId: string, events: RecordEventInput[]): Promise<void> {
+  for (let i = 0; i < events.length; i += 500) {
+    const results = await recordEventBatch(ctx, programId, events.slice(i, i + 500));
+    const failed = results.find((r) => !r.ok);
+    if (failed && !failed.ok) throw failed.error;
+  }
+}
+
+/** Every few weeks, some members who can afford it redeem: every tenth the €5 off, every third a free coffee. */
+async function redeemSome(ctx: ServiceContext, programId: string, memberIds: readonly string[], week: number, rewards: { freeCoffee: string; fiveOff: string }): Promise<void> {
+  for (const [m, memberId] of memberIds.entries()) {
+    if ((m + week) % 4 !== 0) continue;
+    const { balance } = await getMember(ctx, programId, memberId);
+    if (m % 10 === 0 && balance.available >= 400) await redeemReward(ctx, programId, memberId, { rewardId: rewards.fiveOff });
+    else if (m % 3 === 0 && balance.available >= 100) await redeemReward(ctx, programId, memberId, { rewardId: rewards.freeCoffee });
+  }
+}
+
 export interface DemoResult {
   programId: string;
   name: string;
@@ -46,8 +74,12 @@ export interface DemoResult {
   events: number;
 }
 
-export async function seedDemo(ctx: ServiceContext, options: { members?: number } = {}): Promise<DemoResult> {
+export async function seedDemo(realCtx: ServiceContext, options: { members?: number } = {}): Promise<DemoResult> {
   const random = seeded(20261123);
+  const end = realCtx.clock.now();
+  const yearMs = 365 * DAY;
+  let simulatedNow = end - yearMs;
+  const ctx: ServiceContext = { ...realCtx, clock: { now: () => simulatedNow } };
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
   const name = 'Koffiebar Demo';
   const { program, apiKey } = await createProgram(ctx, {
@@ -116,61 +148,84 @@ export async function seedDemo(ctx: ServiceContext, options: { members?: number 
     tiers: ['Goud'],
   });
 
-  const now = ctx.clock.now();
-  const yearMs = 365 * 86_400_000;
+  // The year as a list of what happens when: sign-ups spread over its first ten months, each member's visits
+  // after their sign-up, a few refunds days after the order, a few reviews.
+  type Happening = { at: number; enrol?: { index: number }; event?: RecordEventInput };
   const memberCount = options.members ?? 150;
-  const events: RecordEventInput[] = [];
-  const refunds: RecordEventInput[] = [];
-  const memberIds: string[] = [];
+  const happenings: Happening[] = [];
   for (let m = 0; m < memberCount; m++) {
+    const joined = simulatedNow + Math.floor(random() * (yearMs * 10) / 12);
+    happenings.push({ at: joined, enrol: { index: m } });
+    const visits = 2 + Math.floor(random() * 30);
+    for (let v = 0; v < visits; v++) {
+      const at = joined + HOUR + Math.floor(random() * (end - joined - HOUR));
+      const occurredAt = new Date(at).toISOString();
+      const items = Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({ ...pick(menu), quantity: 1 + Math.floor(random() * 2) }));
+      const total = items.reduce((sum, item) => sum + item.unitPrice * item.quantity, 0);
+      const orderId = `demo-order-${m + 1}-${v + 1}`;
+      const externalId = `demo-customer-${m + 1}`;
+      happenings.push({ at, event: { id: `demo-evt-${orderId}`, type: 'purchase', externalId, occurredAt, data: { orderId, total, currency: 'EUR', items } } });
+      if (random() < 0.03) {
+        const refundAt = Math.min(end, at + (1 + Math.floor(random() * 10)) * DAY);
+        happenings.push({ at: refundAt, event: { id: `demo-refund-${orderId}`, type: 'refund', externalId, occurredAt: new Date(refundAt).toISOString(), data: { orderId } } });
+      }
+      if (random() < 0.1) {
+        const reviewAt = Math.min(end, at + DAY);
+        happenings.push({ at: reviewAt, event: { id: `demo-review-${orderId}`, type: 'review', externalId, occurredAt: new Date(reviewAt).toISOString(), data: { rating: 4 + Math.floor(random() * 2) } } });
+      }
+    }
+  }
+  happenings.sort((x, y) => x.at - y.at);
+
+  const memberIds: string[] = [];
+  let events = 0;
+  let next = 0;
+  let clubStarted = false;
+  for (let weekEnd = simulatedNow + WEEK; ; weekEnd = Math.min(end, weekEnd + WEEK)) {
+    const batch: RecordEventInput[] = [];
+    for (; next < happenings.length && (happenings[next] as Happening).at <= weekEnd; next++) {
+      const happening = happenings[next] as Happening;
+      if (happening.enrol) {
+        // Each member signs up at their own moment; the week's events before it are sent first.
+        simulatedNow = happening.at;
+        events += batch.length;
+        await sendEvents(ctx, program.id, batch.splice(0));
+        memberIds.push((await enrolDemoMember(ctx, program.id, happening.enrol.index)).id);
+      } else if (happening.event) {
+        batch.push(happening.event);
+      }
+    }
+    simulatedNow = weekEnd;
+    events += batch.length;
+    await sendEvents(ctx, program.id, batch);
+    // What the job runner would have done by the end of the week.
+    await releasePendingPoints(ctx);
+    await reviewTiers(ctx);
+    await applyMembershipChanges(ctx);
+    // Some members spend their beans on a coffee or a discount now and then; a few join the coffee club.
+    const week = Math.round((weekEnd - (end - yearMs)) / WEEK);
+    if (week % 2 === 0) await redeemSome(ctx, program.id, memberIds, week, { freeCoffee: freeCoffee.id, fiveOff: fiveOff.id });
+    if (!clubStarted && weekEnd >= end - 5 * WEEK) {
+      clubStarted = true;
+      for (const [m, memberId] of memberIds.entries()) {
+        if (m % 25 === 1) await recordMembership(ctx, program.id, { memberId, planId: club.id, startsAt: new Date(weekEnd).toISOString(), endsAt: new Date(weekEnd + 365 * DAY).toISOString() });
+      }
+    }
+    if (weekEnd >= end) break;
+  }
+
+  async function enrolDemoMember(at: ServiceContext, programId: string, m: number) {
     const first = pick(firstNames);
     const last = pick(lastNames);
-    const member = await enrolMember(ctx, program.id, {
+    return enrolMember(at, programId, {
       externalId: `demo-customer-${m + 1}`,
       name: `${first} ${last}`,
       email: `${first}.${last.replaceAll(' ', '')}.${m + 1}@example.com`.toLowerCase(),
       locale: random() < 0.7 ? 'nl' : 'en',
       attributes: { store: pick(['Amsterdam-Centrum', 'Utrecht', 'Rotterdam']) },
     });
-    memberIds.push(member.id);
-    const visits = 2 + Math.floor(random() * 30);
-    for (let v = 0; v < visits; v++) {
-      const occurredAt = new Date(now - Math.floor(random() * yearMs)).toISOString();
-      const items = Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({ ...pick(menu), quantity: 1 + Math.floor(random() * 2) }));
-      const total = items.reduce((sum, item) => sum + item.unitPrice * item.quantity, 0);
-      const orderId = `demo-order-${m + 1}-${v + 1}`;
-      events.push({ id: `demo-evt-${orderId}`, type: 'purchase', memberId: member.id, occurredAt, data: { orderId, total, currency: 'EUR', items } });
-      if (random() < 0.03) {
-        refunds.push({ id: `demo-refund-${orderId}`, type: 'refund', memberId: member.id, occurredAt, data: { orderId } });
-      }
-      if (random() < 0.1) {
-        events.push({ id: `demo-review-${orderId}`, type: 'review', memberId: member.id, occurredAt, data: { rating: 4 + Math.floor(random() * 2) } });
-      }
-    }
   }
-  const all = [...events, ...refunds];
-  for (let i = 0; i < all.length; i += 500) {
-    const results = await recordEventBatch(ctx, program.id, all.slice(i, i + 500));
-    const failed = results.find((r) => !r.ok);
-    if (failed && !failed.ok) throw failed.error;
-  }
-
-  // Some members spent their beans on a coffee or a discount; a few pay for the coffee club.
-  for (const [m, memberId] of memberIds.entries()) {
-    const { balance } = await getMember(ctx, program.id, memberId);
-    if (m % 10 === 0 && balance.available >= fiveOff.pointsCost) await redeemReward(ctx, program.id, memberId, { rewardId: fiveOff.id });
-    else if (m % 3 === 0 && balance.available >= freeCoffee.pointsCost) await redeemReward(ctx, program.id, memberId, { rewardId: freeCoffee.id });
-    if (m % 25 === 1) {
-      const day = 86_400_000;
-      await recordMembership(ctx, program.id, {
-        memberId,
-        planId: club.id,
-        startsAt: new Date(now - 30 * day).toISOString(),
-        endsAt: new Date(now + 335 * day).toISOString(),
-      });
-    }
-  }
-  return { programId: program.id, name, apiKey, members: memberCount, events: all.length };
+  return { programId: program.id, name, apiKey, members: memberCount, events };
 }
 
 export const demoOwnerEmail = 'owner@demo.trouw.test';

@@ -111,6 +111,8 @@ describe.skipIf(!executablePath)('accessibility of the dashboard and the portal 
 
   it("a member's page", async () => {
     await page.getByRole('navigation', { name: 'Main menu' }).getByRole('link', { name: 'Members', exact: true }).click();
+    await page.getByLabel('Search for').fill('demo-customer-2');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
     await page.getByRole('link', { name: 'demo-customer-2', exact: true }).click();
     await page.getByRole('tabpanel').waitFor(timeout);
     await page.waitForLoadState('networkidle');

@@ -131,7 +131,8 @@ describe.skipIf(!executablePath)('the dashboard and the member portal in Chromiu
     await expect.poll(() => page.getByRole('row').count(), timeout).toBe(2);
     await page.getByRole('link', { name: member, exact: true }).click();
 
-    await page.getByRole('heading', { name: 'Eva Bos', level: 2 }).waitFor(timeout);
+    const { name } = await api<{ name: string }>('GET', `/v1/members/${(await memberByExternalId(member)).id}`);
+    await page.getByRole('heading', { name, level: 2 }).waitFor(timeout);
     await page.getByText(`${en(afterPurchase.available)} available`, { exact: true }).waitFor(timeout);
     await page.getByText(`${en(afterPurchase.pending)} pending`, { exact: true }).waitFor(timeout);
     // The purchase's lines lead the ledger (newest first), and add up to what it earned.
@@ -150,6 +151,8 @@ describe.skipIf(!executablePath)('the dashboard and the member portal in Chromiu
       const topUp = await api<{ balance: Balance }>('POST', `/v1/members/${id}/adjustments`, { points: rewardCost - afterPurchase.available, reason: 'e2e: enough to redeem' });
       afterPurchase = topUp.balance;
     }
+    // The member speaks Dutch (whatever the demo drew), and the browser English: the member's language must win.
+    await api('PATCH', `/v1/members/${(await memberByExternalId(member)).id}`, { locale: 'nl' });
     const token = await trouw.memberToken(member);
     const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
     const portal = await context.newPage();
