@@ -2,8 +2,8 @@
  * The demo programme: a coffee bar with a year of simulated members and events, so that a fresh install has
  * something to look at: rules, tiers, a rewards catalogue with redemptions, a paid membership plan. Everything
  * goes through the services, exactly as a shop's integration would, and the year is lived rather than
- * back-dated: the services run on a clock that walks from a year ago to now, week by week, recording each
- * week's sign-ups and events and running the release, tier and membership jobs as the runner would. So the
+ * back-dated: the services run on a clock that walks from a year ago to now, day by day, recording each day's
+ * sign-ups and events, and every week running the release, tier and membership jobs as the runner would. So the
  * ledger, "member since", tier changes and the dashboard's series are spread over the year as in a real
  * programme. Deterministic (seeded), so two installs show the same programme shape.
  */
@@ -148,13 +148,14 @@ export async function seedDemo(realCtx: ServiceContext, options: { members?: num
     tiers: ['Goud'],
   });
 
-  // The year as a list of what happens when: sign-ups spread over its first ten months, each member's visits
+  // The year as a list of what happens when: sign-ups spread over the year (fewer towards its end), each member's visits
   // after their sign-up, a few refunds days after the order, a few reviews.
   type Happening = { at: number; enrol?: { index: number }; event?: RecordEventInput };
   const memberCount = options.members ?? 150;
   const happenings: Happening[] = [];
   for (let m = 0; m < memberCount; m++) {
-    const joined = simulatedNow + Math.floor(random() * (yearMs * 10) / 12);
+    // Skewed early (random to the power 1.6): a programme with a history, and still some new members lately.
+    const joined = simulatedNow + Math.floor(random() ** 1.6 * (yearMs - 2 * DAY));
     happenings.push({ at: joined, enrol: { index: m } });
     const visits = 2 + Math.floor(random() * 30);
     for (let v = 0; v < visits; v++) {
@@ -181,12 +182,13 @@ export async function seedDemo(realCtx: ServiceContext, options: { members?: num
   let events = 0;
   let next = 0;
   let clubStarted = false;
-  for (let weekEnd = simulatedNow + WEEK; ; weekEnd = Math.min(end, weekEnd + WEEK)) {
+  const start = simulatedNow;
+  for (let dayEnd = start + DAY; ; dayEnd = Math.min(end, dayEnd + DAY)) {
     const batch: RecordEventInput[] = [];
-    for (; next < happenings.length && (happenings[next] as Happening).at <= weekEnd; next++) {
+    for (; next < happenings.length && (happenings[next] as Happening).at <= dayEnd; next++) {
       const happening = happenings[next] as Happening;
       if (happening.enrol) {
-        // Each member signs up at their own moment; the week's events before it are sent first.
+        // Each member signs up at their own moment; the day's events before it are sent first.
         simulatedNow = happening.at;
         events += batch.length;
         await sendEvents(ctx, program.id, batch.splice(0));
@@ -195,23 +197,26 @@ export async function seedDemo(realCtx: ServiceContext, options: { members?: num
         batch.push(happening.event);
       }
     }
-    simulatedNow = weekEnd;
+    simulatedNow = dayEnd;
     events += batch.length;
     await sendEvents(ctx, program.id, batch);
-    // What the job runner would have done by the end of the week.
-    await releasePendingPoints(ctx);
-    await reviewTiers(ctx);
-    await applyMembershipChanges(ctx);
-    // Some members spend their beans on a coffee or a discount now and then; a few join the coffee club.
-    const week = Math.round((weekEnd - (end - yearMs)) / WEEK);
-    if (week % 2 === 0) await redeemSome(ctx, program.id, memberIds, week, { freeCoffee: freeCoffee.id, fiveOff: fiveOff.id });
-    if (!clubStarted && weekEnd >= end - 5 * WEEK) {
+    const day = Math.round((dayEnd - start) / DAY);
+    if (day % 7 === 0 || dayEnd >= end) {
+      // What the job runner would have done by the end of the week.
+      await releasePendingPoints(ctx);
+      await reviewTiers(ctx);
+      await applyMembershipChanges(ctx);
+      // Some members spend their beans on a coffee or a discount now and then; a few join the coffee club.
+      const week = day / 7;
+      if (week % 2 === 0) await redeemSome(ctx, program.id, memberIds, week, { freeCoffee: freeCoffee.id, fiveOff: fiveOff.id });
+    }
+    if (!clubStarted && dayEnd >= end - 5 * WEEK) {
       clubStarted = true;
       for (const [m, memberId] of memberIds.entries()) {
-        if (m % 25 === 1) await recordMembership(ctx, program.id, { memberId, planId: club.id, startsAt: new Date(weekEnd).toISOString(), endsAt: new Date(weekEnd + 365 * DAY).toISOString() });
+        if (m % 25 === 1) await recordMembership(ctx, program.id, { memberId, planId: club.id, startsAt: new Date(dayEnd).toISOString(), endsAt: new Date(dayEnd + 365 * DAY).toISOString() });
       }
     }
-    if (weekEnd >= end) break;
+    if (dayEnd >= end) break;
   }
 
   async function enrolDemoMember(at: ServiceContext, programId: string, m: number) {
