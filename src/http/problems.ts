@@ -10,7 +10,7 @@ export const problemStatus: Record<ProblemCode, { status: number; title: string 
   validation_failed: { status: 400, title: 'The request is not valid' },
   malformed_json: { status: 400, title: 'The body is not valid JSON' },
   body_too_large: { status: 413, title: 'The body is too large' },
-  unsupported_media_type: { status: 415, title: 'Send application/json' },
+  unsupported_media_type: { status: 415, title: 'This media type is not accepted here' },
   unauthenticated: { status: 401, title: 'A valid API key is required' },
   insufficient_scope: { status: 403, title: "The API key's scopes do not allow this" },
   not_found: { status: 404, title: 'No such resource' },

@@ -6,13 +6,20 @@ import crypto from 'node:crypto';
 import { DomainError } from '../../domain/errors.js';
 import { isRewardImageType, maxRewardImageBytes, sniffImageType } from '../../domain/rewards/reward-image.js';
 import type { ServiceContext } from '../../context.js';
-import { deleteRewardImage, findRewardImage, lockReward, putRewardImage } from '../../storage/repositories/rewards.repository.js';
+import { deleteRewardImage, findReward, findRewardImage, lockReward, putRewardImage } from '../../storage/repositories/rewards.repository.js';
 import { inTransaction, type Trx } from '../../storage/transaction.js';
 import { rewardView, type RewardView } from './reward-views.js';
 
 async function mustLock(ctx: ServiceContext, trx: Trx, programId: string, rewardId: string) {
   const row = await lockReward(trx, ctx.storage, programId, rewardId);
   if (!row) throw new DomainError('reward_not_found', `No reward ${rewardId} in this programme.`);
+  return row;
+}
+
+/** The reward as the change left it; the caller holds its lock, so it is there. */
+async function reread(trx: Trx, programId: string, rewardId: string) {
+  const row = await findReward(trx, programId, rewardId);
+  if (!row) throw new Error('reward vanished under its own lock');
   return row;
 }
 
@@ -36,7 +43,7 @@ export async function setRewardImage(ctx: ServiceContext, programId: string, rew
     await mustLock(ctx, trx, programId, rewardId);
     const now = ctx.clock.now();
     await putRewardImage(trx, { programId, rewardId, version, contentType: declared, dataBase64: Buffer.from(bytes).toString('base64'), byteSize: bytes.length, createdAt: now });
-    return rewardView(await mustLock(ctx, trx, programId, rewardId));
+    return rewardView(await reread(trx, programId, rewardId));
   });
 }
 
@@ -45,7 +52,7 @@ export async function removeRewardImage(ctx: ServiceContext, programId: string, 
   return inTransaction(ctx.storage, async (trx) => {
     await mustLock(ctx, trx, programId, rewardId);
     await deleteRewardImage(trx, programId, rewardId, ctx.clock.now());
-    return rewardView(await mustLock(ctx, trx, programId, rewardId));
+    return rewardView(await reread(trx, programId, rewardId));
   });
 }
 
