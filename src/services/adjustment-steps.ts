@@ -9,6 +9,7 @@ import { allocateSpend, earnLotTimes, earnPosting, takePosting } from '../domain
 import type { ServiceContext } from '../context.js';
 import { insertLot, listOpenLots, writeMemberPosting } from '../storage/repositories/ledger.repository.js';
 import { enqueueOutbox } from '../storage/outbox.js';
+import { expireDueLotsOf } from './expiry-steps.js';
 import type { MemberRow, ProgramRow } from '../storage/schema.js';
 import type { Trx } from '../storage/transaction.js';
 import { iso } from './views.js';
@@ -51,11 +52,13 @@ export async function postAdjustment(
   ctx: ServiceContext,
   trx: Trx,
   program: ProgramRow,
-  member: MemberRow,
+  locked: MemberRow,
   adjustment: AdjustPointsInput,
   now: number,
 ): Promise<AdjustmentView> {
-  if (member.status === 'erased') throw new DomainError('member_erased', `Member ${member.id} was erased; their points were forfeited for good.`);
+  if (locked.status === 'erased') throw new DomainError('member_erased', `Member ${locked.id} was erased; their points were forfeited for good.`);
+  // Points past their expiry are expired now, whether or not the expiry job ran: post that first.
+  const member = await expireDueLotsOf(ctx, trx, locked, now);
   const programId = program.id;
   const memberId = member.id;
   const transactionId = ctx.ids.next('ltx');
@@ -79,7 +82,7 @@ export async function postAdjustment(
     });
     delta = await writeMemberPosting(trx, programId, earnPosting(memberId, lotId, [{ ruleId: null, ruleVersion: null, points: adjustment.points }], false), meta);
   } else {
-    const takes = allocateSpend(await listOpenLots(trx, programId, memberId), -adjustment.points);
+    const takes = allocateSpend(await listOpenLots(trx, programId, memberId), -adjustment.points, now);
     delta = await writeMemberPosting(trx, programId, takePosting('adjustment', memberId, takes, 'issuance'), meta, { takes });
   }
   const view: AdjustmentView = {

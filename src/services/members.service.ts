@@ -23,6 +23,7 @@ import {
 import { nameQueryTerms } from '../domain/members/name-search.js';
 import { loadReferralProgram, startReferral } from './referrals/lifecycle.js';
 import { readTierView, readTierViews } from './tiers/member-progress.js';
+import { withoutDueExpiry } from './expiry-steps.js';
 import { balanceView, iso, memberView, type BalanceView, type MemberView, type Page } from './views.js';
 
 export interface EnrolMemberInput extends NewMemberInput {
@@ -85,11 +86,13 @@ export async function enrolMember(ctx: ServiceContext, programId: string, input:
  */
 export async function getMember(ctx: ServiceContext, programId: string, memberId: string): Promise<MemberView> {
   const db = ctx.storage.db;
-  const row = await findMember(db, programId, memberId);
-  if (!row) throw new DomainError('member_not_found', `No member ${memberId} in this programme.`);
+  const found = await findMember(db, programId, memberId);
+  if (!found) throw new DomainError('member_not_found', `No member ${memberId} in this programme.`);
   const program = await findProgram(db, programId);
   if (!program) throw new DomainError('program_not_found', `No programme ${programId}.`);
-  return { ...memberView(row, ctx.pii), ...(await readTierView(db, program, row, ctx.clock.now())) };
+  const now = ctx.clock.now();
+  const [row = found] = await withoutDueExpiry(db, [found], now);
+  return { ...memberView(row, ctx.pii), ...(await readTierView(db, program, row, now)) };
 }
 
 /**
@@ -116,7 +119,7 @@ export async function listMembers(
     afterId: query.cursor === undefined ? undefined : decodeCursor(query.cursor, isIdCursor).after,
     limit,
   });
-  const page = rows.slice(0, limit);
+  const page = await withoutDueExpiry(ctx.storage.db, rows.slice(0, limit), ctx.clock.now());
   const last = page.at(-1);
   const program = await findProgram(ctx.storage.db, programId);
   const tiers = program ? await readTierViews(ctx.storage.db, program, page, ctx.clock.now()) : new Map<string, never>();
@@ -158,7 +161,7 @@ export async function updateMember(ctx: ServiceContext, programId: string, membe
       changes.updatedAt = now;
       await updateMemberRow(trx, programId, memberId, changes);
       if (input.name !== undefined) await writeNameTerms(ctx, trx, programId, memberId, input.name);
-      const updated = await findMember(trx, programId, memberId);
+      const [updated] = await withoutDueExpiry(trx, [await findMember(trx, programId, memberId)].filter((row) => row !== undefined), now);
       if (!updated) throw new Error('member vanished inside its own transaction');
       await enqueueOutbox(trx, ctx.ids, programId, [{ type: 'member.updated', memberId, data: { memberId, externalId: updated.externalId, status: updated.status, changed } }], now);
       const program = await findProgram(trx, programId);
@@ -175,9 +178,11 @@ export async function updateMember(ctx: ServiceContext, programId: string, membe
 
 /** @throws DomainError member_not_found */
 export async function getBalance(ctx: ServiceContext, programId: string, memberId: string): Promise<BalanceView> {
-  const row = await findMember(ctx.storage.db, programId, memberId);
-  if (!row) throw new DomainError('member_not_found', `No member ${memberId} in this programme.`);
-  return balanceView(row, await listExpiringLots(ctx.storage.db, programId, memberId, ctx.clock.now()));
+  const found = await findMember(ctx.storage.db, programId, memberId);
+  if (!found) throw new DomainError('member_not_found', `No member ${memberId} in this programme.`);
+  const now = ctx.clock.now();
+  const [row = found] = await withoutDueExpiry(ctx.storage.db, [found], now);
+  return balanceView(row, await listExpiringLots(ctx.storage.db, programId, memberId, now));
 }
 
 export interface LedgerEntryView {

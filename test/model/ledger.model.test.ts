@@ -58,7 +58,11 @@ interface ModelRedemption {
 }
 interface ModelOrder { member: number; total: number; refunded: number; earned: number; recovered: number; lot: ModelLot | null }
 
-/** The model: plain arrays, the rules of DESIGN.md and the issue written out again without the domain code. */
+/**
+ * The model: plain arrays, the rules of DESIGN.md and the issue written out again without the domain code.
+ * Expiry is a fact of time (DESIGN.md §4.7): a lot counts, and can be spent or clawed back, only while `now`
+ * is before its expiry — whether or not the expiry job has run. The job's run changes nothing the model shows.
+ */
 class LedgerModel {
   lots: ModelLot[][] = [[], [], []];
   lifetime = [0, 0, 0];
@@ -68,8 +72,12 @@ class LedgerModel {
   private seq = 0;
   constructor(readonly pendingDays: number, readonly expiryMonths: number | null, readonly timezone: string, readonly refundExpiredCoupons = false) {}
 
-  balance(member: number) {
-    const lots = this.lots[member] ?? [];
+  private static live(lot: ModelLot, now: number): boolean {
+    return lot.expiresAt === null || now < lot.expiresAt;
+  }
+
+  balance(member: number, now: number) {
+    const lots = (this.lots[member] ?? []).filter((l) => LedgerModel.live(l, now));
     return {
       available: lots.filter((l) => l.released).reduce((s, l) => s + l.remaining, 0),
       pending: lots.filter((l) => !l.released).reduce((s, l) => s + l.remaining, 0),
@@ -96,7 +104,7 @@ class LedgerModel {
   }
 
   /** Returns false when the service must refuse the refund. */
-  refund(order: ModelOrder, amount: number | null): boolean {
+  refund(order: ModelOrder, amount: number | null, now: number): boolean {
     const refundable = order.total - order.refunded;
     const refund = amount ?? refundable;
     if (refund === 0 || refund > refundable) return false;
@@ -105,8 +113,8 @@ class LedgerModel {
     let points = target - order.recovered;
     order.recovered = target;
     this.lifetime[order.member]! -= points;
-    const lots = this.lots[order.member] ?? [];
-    const own = order.lot ? [order.lot] : [];
+    const lots = (this.lots[order.member] ?? []).filter((l) => LedgerModel.live(l, now));
+    const own = order.lot && LedgerModel.live(order.lot, now) ? [order.lot] : [];
     const pending = lots.filter((l) => l !== order.lot && !l.released).sort(LedgerModel.byExpiry);
     const available = lots.filter((l) => l !== order.lot && l.released).sort(LedgerModel.byExpiry);
     for (const lot of [...own, ...pending, ...available]) {
@@ -123,9 +131,9 @@ class LedgerModel {
       this.newLot(member, points, now, 0);
       return true;
     }
-    if (this.balance(member).available < -points) return false;
+    if (this.balance(member, now).available < -points) return false;
     let left = -points;
-    for (const lot of (this.lots[member] ?? []).filter((l) => l.released).sort(LedgerModel.byExpiry)) {
+    for (const lot of (this.lots[member] ?? []).filter((l) => l.released && LedgerModel.live(l, now)).sort(LedgerModel.byExpiry)) {
       const take = Math.min(lot.remaining, left);
       lot.remaining -= take;
       left -= take;
@@ -138,11 +146,11 @@ class LedgerModel {
     const { pointsCost } = modelRewards[reward]!;
     const stock = this.stock[reward];
     if (stock === 0) return 'reward_out_of_stock';
-    if (this.balance(member).available < pointsCost) return 'insufficient_points';
+    if (this.balance(member, now).available < pointsCost) return 'insufficient_points';
     if (stock !== null && stock !== undefined) this.stock[reward] = stock - 1;
     const taken: ModelRedemption['taken'] = [];
     let left: number = pointsCost;
-    for (const lot of (this.lots[member] ?? []).filter((l) => l.released && l.remaining > 0).sort(LedgerModel.byExpiry)) {
+    for (const lot of (this.lots[member] ?? []).filter((l) => l.released && l.remaining > 0 && LedgerModel.live(l, now)).sort(LedgerModel.byExpiry)) {
       if (left === 0) break;
       const take = Math.min(lot.remaining, left);
       lot.remaining -= take;
@@ -235,7 +243,7 @@ forEachDialect('ledger model', (db) => {
             const index = command.order % model.orders.length;
             const order = model.orders[index]!;
             const orderId = `o${orderIdStep(model, index, commands)}`;
-            const accepted = model.refund(order, command.amount);
+            const accepted = model.refund(order, command.amount, now);
             const attempt = recordEvent(ctx, program.id, {
               id: `r${step}`,
               type: 'refund',
@@ -281,7 +289,7 @@ forEachDialect('ledger model', (db) => {
         }
         for (let i = 0; i < members.length; i++) {
           const actual = await getMember(ctx, program.id, members[i]!.id);
-          expect(actual.balance, `member ${i} after step ${step} (${command.kind})`).toEqual(model.balance(i));
+          expect(actual.balance, `member ${i} after step ${step} (${command.kind})`).toEqual(model.balance(i, db.clock.now()));
           expect(actual.lifetimeEarned, `lifetime of member ${i} after step ${step}`).toBe(model.lifetime[i]);
         }
         for (const [i, reward] of rewards.entries()) {

@@ -7,6 +7,7 @@
  * - earn then refund: a member whose refunded orders reach `minRefunds` and half of their purchases keeps
  *   buying to earn and returning — a signal for the member view and for reviews, not a block by itself.
  */
+import { proportionOf } from '../ledger/proportion.js';
 
 export interface DailyEarnCheck {
   decision: 'award' | 'flag';
@@ -49,7 +50,7 @@ export function scaleHeldLines(lines: readonly HeldLine[], award: number): HeldL
   const total = lines.reduce((sum, line) => sum + line.points, 0);
   if (award <= 0 || total <= 0) return [];
   if (award >= total) return lines.map((line) => ({ ...line }));
-  const scaled = lines.map((line) => ({ ...line, points: Math.floor((line.points * award) / total) }));
+  const scaled = lines.map((line) => ({ ...line, points: proportionOf(line.points, award, total) }));
   const largest = scaled.reduce((best, line, i) => (line.points > (scaled[best]?.points ?? -Infinity) ? i : best), 0);
   const target = scaled[largest];
   if (target) target.points += award - scaled.reduce((sum, line) => sum + line.points, 0);

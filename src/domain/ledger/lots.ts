@@ -7,10 +7,15 @@
  * - a refund claws back from the order's own lot first, then other pending lots, then available lots by
  *   expiry; what the member no longer has is reported as unrecovered, never taken below zero;
  * - release moves a due lot from pending to available; expiry moves what is left of a lot to `expired`.
+ *
+ * Expiry is a fact of time (DESIGN.md §4.7): a lot whose `expiresAt` has passed is expired whether or not the
+ * expiry job has run. Spending and clawback never take from it; a write that meets such lots first posts their
+ * expiry (`dueExpiry`, `expiryPostingOfLots`) in its own transaction, and a balance read leaves them out.
  */
 import { DomainError } from '../errors.js';
 import { invariant } from '../invariant.js';
 import { addDays, addMonths } from '../periods.js';
+import { proportionOf } from './proportion.js';
 import { assertBalanced, entry, type Entry, type Posting } from './posting.js';
 
 export interface Lot {
@@ -82,13 +87,24 @@ function byExpiryThenAge(a: Lot, b: Lot): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/** True when the lot's expiry has come: from then on its points are expired, posted or not. */
+export function isPastExpiry(lot: Pick<Lot, 'expiresAt'>, now: number): boolean {
+  return lot.expiresAt !== null && lot.expiresAt <= now;
+}
+
+/** The lots that still hold points past their expiry: a write that meets them posts their expiry first. */
+export function dueExpiry(lots: readonly Lot[], now: number): Lot[] {
+  return lots.filter((l) => l.remaining > 0 && isPastExpiry(l, now)).sort(byExpiryThenAge);
+}
+
 /**
- * Which available lots a spend of `points` consumes, oldest expiry first.
- * @throws DomainError insufficient_points when the released lots hold fewer points.
+ * Which available lots a spend of `points` consumes at `now`, oldest expiry first; lots past their expiry are
+ * not spendable, whether or not their expiry was posted yet.
+ * @throws DomainError insufficient_points when the released, unexpired lots hold fewer points.
  */
-export function allocateSpend(lots: readonly Lot[], points: number): LotTake[] {
+export function allocateSpend(lots: readonly Lot[], points: number, now: number): LotTake[] {
   invariant(Number.isSafeInteger(points) && points > 0, 'a spend is a positive integer');
-  const candidates = lots.filter((l) => l.releasedAt !== null && l.remaining > 0).sort(byExpiryThenAge);
+  const candidates = lots.filter((l) => l.releasedAt !== null && l.remaining > 0 && !isPastExpiry(l, now)).sort(byExpiryThenAge);
   const takes: LotTake[] = [];
   let left = points;
   for (const lot of candidates) {
@@ -105,13 +121,15 @@ export function allocateSpend(lots: readonly Lot[], points: number): LotTake[] {
 }
 
 /**
- * Which lots a refund's clawback of `points` takes: the order's own lot first, then other pending lots, then
- * available lots by expiry. Never more than the lots hold; the shortfall is returned as `unrecovered`.
+ * Which lots a refund's clawback of `points` takes at `now`: the order's own lot first, then other pending lots,
+ * then available lots by expiry. Never more than the lots hold, and never from a lot past its expiry (those
+ * points went to `expired`, not back to the member); the shortfall is returned as `unrecovered`.
  */
-export function allocateClawback(lots: readonly Lot[], points: number, orderLotId: string | null): { takes: LotTake[]; unrecovered: number } {
-  const own = lots.filter((l) => l.id === orderLotId);
-  const otherPending = lots.filter((l) => l.id !== orderLotId && l.releasedAt === null).sort(byExpiryThenAge);
-  const otherAvailable = lots.filter((l) => l.id !== orderLotId && l.releasedAt !== null).sort(byExpiryThenAge);
+export function allocateClawback(lots: readonly Lot[], points: number, orderLotId: string | null, now: number): { takes: LotTake[]; unrecovered: number } {
+  const live = lots.filter((l) => !isPastExpiry(l, now));
+  const own = live.filter((l) => l.id === orderLotId);
+  const otherPending = live.filter((l) => l.id !== orderLotId && l.releasedAt === null).sort(byExpiryThenAge);
+  const otherAvailable = live.filter((l) => l.id !== orderLotId && l.releasedAt !== null).sort(byExpiryThenAge);
   const takes: LotTake[] = [];
   let left = points;
   for (const lot of [...own, ...otherPending, ...otherAvailable]) {
@@ -159,8 +177,14 @@ export function releasePosting(lot: Lot): Posting {
 
 /** Expiry: whatever is left of the lot, pending or available, goes to the programme's expired account. */
 export function expiryPosting(lot: Lot): Posting {
-  invariant(lot.remaining > 0, 'only a lot with points expires');
-  return takePosting('expiry', lot.memberId, [{ lotId: lot.id, points: lot.remaining, pending: lot.releasedAt === null }], 'expired');
+  return expiryPostingOfLots(lot.memberId, [lot]).posting;
+}
+
+/** Expiry of several lots of one member in one ledger transaction, with the takes that empty them. */
+export function expiryPostingOfLots(memberId: string, lots: readonly Lot[]): { posting: Posting; takes: LotTake[] } {
+  invariant(lots.length > 0 && lots.every((l) => l.remaining > 0 && l.memberId === memberId), 'only lots of the member with points expire');
+  const takes = lots.map((l) => ({ lotId: l.id, points: l.remaining, pending: l.releasedAt === null }));
+  return { posting: takePosting('expiry', memberId, takes, 'expired'), takes };
 }
 
 /**
@@ -177,7 +201,7 @@ export function refundClawbackPoints(order: {
 }, refundMinor: number): number {
   const refundedAfter = order.refundedMinor + refundMinor;
   invariant(refundedAfter <= order.totalMinor, 'a refund never exceeds the order');
-  const target = order.totalMinor === 0 ? order.pointsEarned : Math.floor((order.pointsEarned * refundedAfter) / order.totalMinor);
+  const target = order.totalMinor === 0 ? order.pointsEarned : proportionOf(order.pointsEarned, refundedAfter, order.totalMinor);
   const already = order.pointsClawedBack + order.pointsUnrecovered;
   return Math.max(0, target - already);
 }

@@ -7,7 +7,7 @@ const lot = (id: string, remaining: number, expiresAt: number | null): Lot => ({
 
 describe('redemption postings', () => {
   it('spends oldest expiry first into redeemed, and a cancel pays the same points into new lots', () => {
-    const takes = allocateSpend([lot('late', 100, 2000), lot('soon', 30, 1000), lot('never', 50, null)], 120);
+    const takes = allocateSpend([lot('late', 100, 2000), lot('soon', 30, 1000), lot('never', 50, null)], 120, 0);
     expect(takes).toEqual([{ lotId: 'soon', points: 30, pending: false }, { lotId: 'late', points: 90, pending: false }]);
     const spend = redemptionPosting('m', takes);
     expect(spend.kind).toBe('redemption');

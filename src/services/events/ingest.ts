@@ -22,7 +22,7 @@
 import type { Insertable } from 'kysely';
 import { DomainError, isDomainError } from '../../domain/errors.js';
 import { checkEventType, checkSurveyData, parsePurchaseData, parseRefundData } from '../../domain/events/event-data.js';
-import { allocateClawback, earnLotTimes, earnPosting, refundClawbackPoints, takePosting, type Lot } from '../../domain/ledger/lots.js';
+import { allocateClawback, dueExpiry, isPastExpiry, earnLotTimes, earnPosting, expiryPostingOfLots, refundClawbackPoints, takePosting, type Lot } from '../../domain/ledger/lots.js';
 import type { Posting } from '../../domain/ledger/posting.js';
 import { evaluateRules, limitedPeriodKeys, usageKey, type CompiledRule } from '../../domain/rules/evaluate.js';
 import type { MemberFacts } from '../../domain/rules/rule.js';
@@ -33,7 +33,7 @@ import { WriteBatch, type Cell } from '../../storage/bulk.js';
 import { outboxRow, type OutboxMessage, type OutboxRow } from '../../storage/outbox.js';
 import { sumPointsEarnedSinceOfMembers } from '../../storage/repositories/earn-holds.repository.js';
 import { findEvents, findOrders } from '../../storage/repositories/events.repository.js';
-import { listOpenLotsOfMembers, postingRows } from '../../storage/repositories/ledger.repository.js';
+import { listDueExpiryLots, listOpenLotsOfMembers, postingRows } from '../../storage/repositories/ledger.repository.js';
 import { lockMembers } from '../../storage/repositories/members.repository.js';
 import { findProgram } from '../../storage/repositories/programs.repository.js';
 import { readRuleUsageOfMembers, upsertRuleUsage } from '../../storage/repositories/rules.repository.js';
@@ -126,6 +126,8 @@ interface MemberState {
   changed: boolean;
   /** Open lots, loaded only for members with a refund in the group. */
   lots: Lot[] | null;
+  /** Lots past their expiry whose expiry is not posted yet: the member's first event in the group posts it. */
+  dueExpiry: Lot[];
 }
 
 interface OrderState {
@@ -147,7 +149,7 @@ class Writes {
   outbox: OutboxRow[] = [];
   holds: Insertable<Database['earnHolds']>[] = [];
 
-  posting(programId: string, posting: Posting, meta: { id: string; memberId: string; reason: string; eventId: string; createdAt: number }): void {
+  posting(programId: string, posting: Posting, meta: { id: string; memberId: string; reason: string; eventId: string | null; createdAt: number }): void {
     const rows = postingRows(programId, posting, meta);
     this.transactions.push(rows.transaction);
     this.entries.push(...rows.entries);
@@ -198,6 +200,7 @@ export async function ingestEvents(
       tier: row.tier,
       changed: false,
       lots: null,
+      dueExpiry: [],
     };
     members.set(row.id, state);
     byExternalId.set(row.externalId, state);
@@ -234,6 +237,8 @@ export async function ingestEvents(
     }
     for (const lot of await listOpenLotsOfMembers(trx, programId, refundMemberIds)) members.get(lot.memberId)?.lots?.push(lot);
   }
+  // Expiry is a fact of time: lots past their expiry are expired by the member's first event of the group.
+  for (const lot of dueExpiry(await listDueExpiryLots(trx, programId, [...members.keys()], now), now)) members.get(lot.memberId)?.dueExpiry.push(lot);
   const refundedPurchaseEventIds = unique(
     events.flatMap((e) => {
       const orderId = e.type === 'refund' ? e.data.orderId : undefined;
@@ -384,6 +389,7 @@ function planEarn(plan: Plan, member: MemberState, input: RecordEventInput, occu
   }
 
   // From here on nothing refuses the event: the plan's state changes.
+  planDueExpiry(plan, member);
   const lines: { ruleId: string; ruleVersion: number; points: number }[] = [];
   if (member.row.status === 'active') {
     const event = { type: input.type, occurredAt: new Date(occurredAt), data: input.data };
@@ -456,6 +462,11 @@ function planEarn(plan: Plan, member: MemberState, input: RecordEventInput, occu
     if (pending) member.pending += total;
     else member.available += total;
     member.lifetimeEarned += total;
+    // An event back-dated past the expiry period earns points that have already expired.
+    if (isPastExpiry(lot, now)) {
+      member.dueExpiry.push(lot);
+      planDueExpiry(plan, member);
+    }
   }
   if (isPurchase) member.purchaseCount += 1;
   member.changed = true;
@@ -523,6 +534,35 @@ function planEarn(plan: Plan, member: MemberState, input: RecordEventInput, occu
   };
 }
 
+/**
+ * Posts the expiry of the member's lots past their expiry, once, before the first event of the group that
+ * changes the member: its points, clawbacks and the balance it reports never include expired points.
+ */
+function planDueExpiry(plan: Plan, member: MemberState): void {
+  if (member.dueExpiry.length === 0) return;
+  const { ctx, program, now, writes } = plan;
+  const lots = member.dueExpiry;
+  member.dueExpiry = [];
+  const { posting, takes } = expiryPostingOfLots(member.row.id, lots);
+  writes.posting(program.id, posting, { id: ctx.ids.next('ltx'), memberId: member.row.id, reason: 'points expired', eventId: null, createdAt: now });
+  let points = 0;
+  for (const take of takes) {
+    // A lot created earlier in this group (a back-dated event's) is still to be inserted: its row carries it.
+    const unwritten = writes.lots.find((l) => l.id === take.lotId);
+    if (unwritten) unwritten.remaining = 0;
+    else writes.lotRemaining.set(take.lotId, 0);
+    const open = member.lots?.find((l) => l.id === take.lotId);
+    if (open) open.remaining = 0;
+    if (take.pending) member.pending -= take.points;
+    else member.available -= take.points;
+    points += take.points;
+  }
+  member.changed = true;
+  writes.outbox.push(
+    outboxRow(ctx.ids, program.id, { type: 'points.expired', memberId: member.row.id, data: { memberId: member.row.id, points, balance: { available: member.available, pending: member.pending } } }, now),
+  );
+}
+
 function planRefund(plan: Plan, member: MemberState, input: RecordEventInput): Posted {
   const { ctx, program, now, writes } = plan;
   const refund = parseRefundData(input.data);
@@ -541,12 +581,13 @@ function planRefund(plan: Plan, member: MemberState, input: RecordEventInput): P
   }
 
   // From here on nothing refuses the event: the plan's state changes.
+  planDueExpiry(plan, member);
   const points = refundClawbackPoints(order.row, amount);
   let taken = 0;
   let unrecovered = 0;
   if (points > 0) {
     const lots = member.lots ?? [];
-    const allocation = allocateClawback(lots, points, order.row.lotId ?? null);
+    const allocation = allocateClawback(lots, points, order.row.lotId ?? null, now);
     unrecovered = allocation.unrecovered;
     taken = points - unrecovered;
     if (allocation.takes.length > 0) {

@@ -12,6 +12,8 @@
  */
 import type { ServiceContext } from '../../context.js';
 import { DomainError } from '../../domain/errors.js';
+import { proportionOf } from '../../domain/ledger/proportion.js';
+import { postDueExpiry } from '../expiry-steps.js';
 import { earnThenRefund, scaleHeldLines, type EarnThenRefundSignal, type HeldLine } from '../../domain/fraud/earn-abuse.js';
 import { earnLotTimes, earnPosting } from '../../domain/ledger/lots.js';
 import { monthKey } from '../../domain/tiers/qualification.js';
@@ -141,7 +143,7 @@ async function decide(ctx: ServiceContext, programId: string, holdId: string, ac
     const program = await findProgram(trx, programId);
     if (!program) throw new DomainError('program_not_found', `No programme ${programId}.`);
     // Refunds before the review took their share of the order's money; the award keeps the rest.
-    const award = !order || order.totalMinor === 0 ? hold.points : Math.floor((hold.points * (order.totalMinor - order.refundedMinor)) / order.totalMinor);
+    const award = !order || order.totalMinor === 0 ? hold.points : proportionOf(hold.points, order.totalMinor - order.refundedMinor, order.totalMinor);
     const lines = scaleHeldLines(JSON.parse(hold.lines) as HeldLine[], award);
     let transactionId: string | null = null;
     let lotId: string | null = null;
@@ -174,6 +176,8 @@ async function decide(ctx: ServiceContext, programId: string, holdId: string, ac
       });
     }
     await decideEarnHold(trx, programId, holdId, { status: 'approved', review, pointsAwarded: award, transactionId }, now);
+    // An award approved after its lot's expiry (the event was long ago) is expired at once, in this transaction.
+    await postDueExpiry(ctx, trx, programId, hold.memberId, now);
     if (award > 0) {
       const after = await findMember(trx, programId, hold.memberId);
       await enqueueOutbox(trx, ctx.ids, programId, [{

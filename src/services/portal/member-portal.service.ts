@@ -25,6 +25,7 @@ import type { MemberRow, ProgramRow } from '../../storage/schema.js';
 import { inTransaction, type Trx } from '../../storage/transaction.js';
 import { couponSummary, rewardView, type CouponSummary, type RewardRow } from '../rewards/reward-views.js';
 import { readTierView } from '../tiers/member-progress.js';
+import { withoutDueExpiry } from '../expiry-steps.js';
 import { balanceView, iso, memberView, membershipView, tierHistoryView, type BalanceView, type TierProgressView } from '../views.js';
 import type { PortalMember } from './member-token.js';
 
@@ -62,11 +63,13 @@ export interface ConsentsView extends Consents {
   changedAt: Record<ConsentName, string | null>;
 }
 
-async function load(db: Trx, member: PortalMember): Promise<{ program: ProgramRow; row: MemberRow }> {
+async function load(db: Trx, member: PortalMember, now: number): Promise<{ program: ProgramRow; row: MemberRow }> {
   const program = await findProgram(db, member.programId);
-  const row = await findMember(db, member.programId, member.memberId);
+  const found = await findMember(db, member.programId, member.memberId);
   // The token was verified a moment ago; a member erased since then is as good as an unknown subject.
-  if (!program || !row) throw new DomainError('portal_token_invalid', 'The token\'s subject is not a member of this programme.');
+  if (!program || !found) throw new DomainError('portal_token_invalid', 'The token\'s subject is not a member of this programme.');
+  // Points past their expiry are not the member's any more, whether or not the expiry job ran.
+  const [row = found] = await withoutDueExpiry(db, [found], now);
   return { program, row };
 }
 
@@ -74,7 +77,7 @@ async function load(db: Trx, member: PortalMember): Promise<{ program: ProgramRo
 export async function getPortalProfile(ctx: ServiceContext, member: PortalMember): Promise<PortalProfile> {
   const db = ctx.storage.db;
   const now = ctx.clock.now();
-  const { program, row } = await load(db, member);
+  const { program, row } = await load(db, member, now);
   const view = memberView(row, ctx.pii);
   const tiers = await readTierView(db, program, row, now);
   return {
@@ -111,7 +114,7 @@ async function listAllActiveRewards(db: Trx, programId: string): Promise<RewardR
 export async function listPortalRewards(ctx: ServiceContext, member: PortalMember): Promise<{ data: PortalReward[] }> {
   const db = ctx.storage.db;
   const now = ctx.clock.now();
-  const { row } = await load(db, member);
+  const { row } = await load(db, member, ctx.clock.now());
   const data: PortalReward[] = [];
   for (const reward of await listAllActiveRewards(db, member.programId)) {
     const view = rewardView(reward);
@@ -146,7 +149,7 @@ function consentsView(json: string): ConsentsView {
 }
 
 export async function getConsents(ctx: ServiceContext, member: PortalMember): Promise<ConsentsView> {
-  return consentsView((await load(ctx.storage.db, member)).row.consents);
+  return consentsView((await load(ctx.storage.db, member, ctx.clock.now())).row.consents);
 }
 
 /**
@@ -184,7 +187,7 @@ const json = (text: string | null): unknown => (text === null ? null : JSON.pars
 export async function exportMemberData(ctx: ServiceContext, member: PortalMember): Promise<Record<string, unknown>> {
   const db = ctx.storage.db;
   const now = ctx.clock.now();
-  const { program, row } = await load(db, member);
+  const { program, row } = await load(db, member, now);
   const { programId, memberId } = member;
   const redemptions = await listAllMemberRedemptions(db, programId, memberId);
   const coupons = await listAllMemberCoupons(db, programId, memberId);

@@ -12,6 +12,7 @@ import { DomainError } from '../../domain/errors.js';
 import { takePosting } from '../../domain/ledger/lots.js';
 import type { ServiceContext } from '../../context.js';
 import { deleteMemberFingerprints } from '../../storage/repositories/fraud.repository.js';
+import { postDueExpiry } from '../expiry-steps.js';
 import { listOpenLots, writeMemberPosting } from '../../storage/repositories/ledger.repository.js';
 import { findMember, lockMember, replaceMemberNameTerms, updateMember } from '../../storage/repositories/members.repository.js';
 import { enqueueOutbox, listOutboxMessagesOfMember, rewriteOutboxMessageData } from '../../storage/outbox.js';
@@ -37,6 +38,8 @@ export async function eraseMember(ctx: ServiceContext, programId: string, member
     if (member.status === 'erased') return { member: memberView(member, ctx.pii), pointsForfeited: 0 };
     const now = ctx.clock.now();
 
+    // What had already expired is posted as expired; only what was still theirs is forfeited by the erasure.
+    await postDueExpiry(ctx, trx, programId, memberId, now);
     const takes = (await listOpenLots(trx, programId, memberId)).map((lot) => ({ lotId: lot.id, points: lot.remaining, pending: lot.releasedAt === null }));
     const pointsForfeited = takes.reduce((sum, take) => sum + take.points, 0);
     if (pointsForfeited > 0) {

@@ -22,6 +22,7 @@ import type { WebhookEventType } from '../../domain/webhooks/event-types.js';
 import type { ServiceContext } from '../../context.js';
 import { cancelCoupon, insertCoupons } from '../../storage/repositories/coupons.repository.js';
 import { findOrders } from '../../storage/repositories/events.repository.js';
+import { postDueExpiry } from '../expiry-steps.js';
 import { insertLot, listOpenLots, writeMemberPosting } from '../../storage/repositories/ledger.repository.js';
 import { lockMembers } from '../../storage/repositories/members.repository.js';
 import { findProgram } from '../../storage/repositories/programs.repository.js';
@@ -334,10 +335,12 @@ interface Reversal {
 async function takeBack(ctx: ServiceContext, trx: Trx, programId: string, memberId: string, given: GivenSide, reason: string, now: number): Promise<Reversal> {
   const result: Reversal = { points: 0, unrecovered: 0 };
   const parts: GivenReward[] = [given, ...(given.ladder ? [given.ladder] : [])];
+  // Points past their expiry went to `expired`, not back to the member: post that before taking anything back.
+  if (parts.some((part) => 'points' in part)) await postDueExpiry(ctx, trx, programId, memberId, now);
   for (const part of parts) {
     if ('points' in part) {
       const lots = await listOpenLots(trx, programId, memberId);
-      const { takes, unrecovered } = allocateClawback(lots, part.points, part.lotId);
+      const { takes, unrecovered } = allocateClawback(lots, part.points, part.lotId, now);
       if (takes.length > 0) {
         await writeMemberPosting(trx, programId, takePosting('refund', memberId, takes, 'issuance'), {
           id: ctx.ids.next('ltx'),

@@ -16,6 +16,7 @@ import { allocateSpend, redemptionPosting, type TakenLot } from '../../domain/le
 import { checkRedeemable } from '../../domain/rewards/eligibility.js';
 import type { ServiceContext } from '../../context.js';
 import { cancelCoupon, findCoupon, insertCoupons } from '../../storage/repositories/coupons.repository.js';
+import { expireDueLotsOf } from '../expiry-steps.js';
 import { listOpenLots, writeMemberPosting } from '../../storage/repositories/ledger.repository.js';
 import { findMember, lockMember } from '../../storage/repositories/members.repository.js';
 import { findProgram } from '../../storage/repositories/programs.repository.js';
@@ -59,8 +60,10 @@ export async function redeemReward(
   // A unique-key clash also comes from the rare coupon code drawn by two redemptions at once: runIdempotent runs
   // the transaction again, which draws another.
   const { replayed, value: redemption } = await runIdempotent(ctx, programId, request, async (trx, now) => {
-    const member = await lockMember(trx, ctx.storage, programId, { memberId });
-    if (!member) throw new DomainError('member_not_found', `No member ${memberId} in this programme.`);
+    const locked = await lockMember(trx, ctx.storage, programId, { memberId });
+    if (!locked) throw new DomainError('member_not_found', `No member ${memberId} in this programme.`);
+    // Points past their expiry are expired now, whether or not the expiry job ran: post that first.
+    const member = await expireDueLotsOf(ctx, trx, locked, now);
     const reward = await lockReward(trx, ctx.storage, programId, input.rewardId);
     if (!reward) throw DomainError.field('reward_not_found', '/rewardId', `No reward ${input.rewardId} in this programme.`);
     const program = await findProgram(trx, programId);
@@ -88,7 +91,7 @@ export async function redeemReward(
     const lots = await listOpenLots(trx, programId, memberId);
     let takes;
     try {
-      takes = allocateSpend(lots, reward.pointsCost);
+      takes = allocateSpend(lots, reward.pointsCost, now);
     } catch (error) {
       // The points are the member's, not a field of this request: the problem names no pointer.
       if (error instanceof DomainError && error.code === 'insufficient_points') throw new DomainError('insufficient_points', error.detail);

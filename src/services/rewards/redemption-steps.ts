@@ -8,6 +8,7 @@ import { composeCouponCode } from '../../domain/rewards/coupon-code.js';
 import { addDays } from '../../domain/periods.js';
 import { randomCode, type ServiceContext } from '../../context.js';
 import { findExistingCodes } from '../../storage/repositories/coupons.repository.js';
+import { postDueExpiry } from '../expiry-steps.js';
 import { insertLot, writeMemberPosting } from '../../storage/repositories/ledger.repository.js';
 import { endRedemption, returnRewardStock } from '../../storage/repositories/rewards.repository.js';
 import type { ProgramRow } from '../../storage/schema.js';
@@ -108,5 +109,7 @@ export async function returnRedemptionPoints(
     createdAt: now,
   });
   await returnRewardStock(trx, programId, redemption.rewardId, now);
-  return delta;
+  // A returned lot keeps its original expiry; one that has passed since is expired at once, in this transaction.
+  const expired = await postDueExpiry(ctx, trx, programId, memberId, now);
+  return { available: delta.available + expired.delta.available, pending: delta.pending + expired.delta.pending };
 }

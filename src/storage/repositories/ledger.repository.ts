@@ -204,3 +204,40 @@ export async function listOpenLotsOfMembers(trx: Trx, programId: string, memberI
     .where('remaining', '>', 0)
     .execute();
 }
+
+/** A member's lots that still hold points past their expiry (read under the member's lock to post their expiry). */
+export async function listDueExpiryLots(trx: Trx, programId: string, memberIds: readonly string[], now: number): Promise<Lot[]> {
+  if (memberIds.length === 0) return [];
+  return trx
+    .selectFrom('lots')
+    .select(lotColumns)
+    .where('programId', '=', programId)
+    .where('memberId', 'in', memberIds)
+    .where('remaining', '>', 0)
+    .where('expiresAt', '<=', now)
+    .execute();
+}
+
+/**
+ * Points of each member that lie in lots past their expiry whose expiry is not posted yet, split by account: a
+ * balance read subtracts them, since expiry is a fact of time and not of the expiry job (DESIGN.md §4.7).
+ */
+export async function sumDueExpiryOfMembers(db: Trx, programId: string, memberIds: readonly string[], now: number): Promise<Map<string, { available: number; pending: number }>> {
+  const due = new Map<string, { available: number; pending: number }>();
+  if (memberIds.length === 0) return due;
+  const rows = await db
+    .selectFrom('lots')
+    .select(['memberId', 'remaining', 'releasedAt'])
+    .where('programId', '=', programId)
+    .where('memberId', 'in', memberIds)
+    .where('remaining', '>', 0)
+    .where('expiresAt', '<=', now)
+    .execute();
+  for (const row of rows) {
+    const sum = due.get(row.memberId) ?? { available: 0, pending: 0 };
+    if (row.releasedAt === null) sum.pending += row.remaining;
+    else sum.available += row.remaining;
+    due.set(row.memberId, sum);
+  }
+  return due;
+}
