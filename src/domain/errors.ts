@@ -25,6 +25,7 @@ export const problemCodes = [
   'unknown_currency',
   'occurred_at_in_future',
   'insufficient_points',
+  'points_limit_exceeded',
   'rule_condition_invalid',
   'rule_effect_invalid',
   'invalid_cursor',

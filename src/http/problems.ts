@@ -28,6 +28,7 @@ export const problemStatus: Record<ProblemCode, { status: number; title: string 
   unknown_currency: { status: 422, title: 'Unknown currency' },
   occurred_at_in_future: { status: 422, title: 'occurredAt lies in the future' },
   insufficient_points: { status: 422, title: 'Not enough points' },
+  points_limit_exceeded: { status: 422, title: 'Points limit exceeded' },
   rule_condition_invalid: { status: 422, title: 'The rule condition is not valid CEL' },
   rule_effect_invalid: { status: 422, title: 'The rule effects are not valid' },
   invalid_cursor: { status: 400, title: 'The cursor is not valid' },

@@ -5,6 +5,7 @@
  * a negative one spends available lots oldest-expiry-first and never takes the available balance below zero.
  */
 import { DomainError } from '../domain/errors.js';
+import { checkPointsBounds, maxPointsPerEntry } from '../domain/ledger/bounds.js';
 import { allocateSpend, earnLotTimes, earnPosting, takePosting } from '../domain/ledger/lots.js';
 import type { ServiceContext } from '../context.js';
 import { insertLot, listOpenLots, writeMemberPosting } from '../storage/repositories/ledger.repository.js';
@@ -28,7 +29,7 @@ export interface AdjustmentView {
   balance: { available: number; pending: number };
 }
 
-export const maxAdjustmentPoints = 1_000_000_000;
+export const maxAdjustmentPoints = maxPointsPerEntry;
 
 /**
  * The adjustment as it will be posted (reason trimmed), or the first thing wrong with it; `pointer` is where the
@@ -59,6 +60,7 @@ export async function postAdjustment(
   if (locked.status === 'erased') throw new DomainError('member_erased', `Member ${locked.id} was erased; their points were forfeited for good.`);
   // Points past their expiry are expired now, whether or not the expiry job ran: post that first.
   const member = await expireDueLotsOf(ctx, trx, locked, now);
+  if (adjustment.points > 0) checkPointsBounds(adjustment.points, member, '/points');
   const programId = program.id;
   const memberId = member.id;
   const transactionId = ctx.ids.next('ltx');

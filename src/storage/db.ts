@@ -35,10 +35,22 @@ export interface StorageOptions {
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
-/** Points and instants stay far below 2^53, so int8 and numeric sums are safe as JS numbers. */
+/**
+ * Points, money and instants stay far below 2^53 (domain/ledger/bounds.ts), so int8 and numeric values are read
+ * as JS numbers — but a whole number past 2^53 would be rounded silently, so it is an error instead: the query
+ * fails (a 500 with the cause in the log), and no wrong balance is ever shown or written back.
+ */
+export function parseSafeNumber(value: string): number {
+  const parsed = Number(value);
+  if (/^-?\d+$/.test(value) ? !Number.isSafeInteger(parsed) : !Number.isFinite(parsed)) {
+    throw new RangeError(`The database returned ${value}, which a JavaScript number cannot hold exactly.`);
+  }
+  return parsed;
+}
+
 const pgTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
+    if (oid === INT8_OID || oid === NUMERIC_OID) return parseSafeNumber;
     return pg.types.getTypeParser(oid, format);
   },
 } as pg.CustomTypesConfig;

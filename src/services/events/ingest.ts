@@ -27,6 +27,7 @@ import type { Posting } from '../../domain/ledger/posting.js';
 import { evaluateRules, limitedPeriodKeys, usageKey, type CompiledRule } from '../../domain/rules/evaluate.js';
 import type { MemberFacts } from '../../domain/rules/rule.js';
 import { applyTierMultiplier } from '../../domain/tiers/multiplier.js';
+import { checkPointsBounds } from '../../domain/ledger/bounds.js';
 import { checkDailyEarn, type DailyEarnCheck } from '../../domain/fraud/earn-abuse.js';
 import type { ServiceContext } from '../../context.js';
 import { WriteBatch, type Cell } from '../../storage/bulk.js';
@@ -388,9 +389,9 @@ function planEarn(plan: Plan, member: MemberState, input: RecordEventInput, occu
     }
   }
 
-  // From here on nothing refuses the event: the plan's state changes.
-  planDueExpiry(plan, member);
+  // The rules decide first, on the state as it stands; nothing changes yet.
   const lines: { ruleId: string; ruleVersion: number; points: number }[] = [];
+  const usageIncrements: { ruleId: string; periodKey: string }[] = [];
   if (member.row.status === 'active') {
     const event = { type: input.type, occurredAt: new Date(occurredAt), data: input.data };
     const usage = new Map<string, number>();
@@ -400,18 +401,25 @@ function planEarn(plan: Plan, member: MemberState, input: RecordEventInput, occu
     }
     const evaluation = evaluateRules({ rules: plan.rules, event, member: memberFacts(ctx, member), now: new Date(now), timezone: program.timezone, usage });
     lines.push(...evaluation.awards);
-    for (const increment of evaluation.usageIncrements) {
-      const key = `${member.row.id}|${usageKey(increment.ruleId, increment.periodKey)}`;
-      const count = (plan.usage.get(key) ?? 0) + 1;
-      plan.usage.set(key, count);
-      writes.usage.set(key, { ruleId: increment.ruleId, memberId: member.row.id, periodKey: increment.periodKey, count });
-    }
+    usageIncrements.push(...evaluation.usageIncrements);
   }
-
   const ruleTotal = lines.reduce((sum, line) => sum + line.points, 0);
   // The tier multiplier of the level the member had when the event arrived, after the rules' own multipliers.
   const tierLevel = member.row.status === 'active' ? plan.tiers.multiplierLevel(member.tier) : null;
   const { total, bonus } = tierLevel ? applyTierMultiplier(ruleTotal, tierLevel.multiplier) : { total: ruleTotal, bonus: 0 };
+  if (total > 0) {
+    const expiring = member.dueExpiry.reduce((sum, lot) => sum + lot.remaining, 0);
+    checkPointsBounds(total, { available: member.available + member.pending - expiring, pending: 0 }, purchase ? '/data/total' : null);
+  }
+
+  // From here on nothing refuses the event: the plan's state changes.
+  planDueExpiry(plan, member);
+  for (const increment of usageIncrements) {
+    const key = `${member.row.id}|${usageKey(increment.ruleId, increment.periodKey)}`;
+    const count = (plan.usage.get(key) ?? 0) + 1;
+    plan.usage.set(key, count);
+    writes.usage.set(key, { ruleId: increment.ruleId, memberId: member.row.id, periodKey: increment.periodKey, count });
+  }
   const tierMultiplier = tierLevel && bonus > 0 ? { tier: tierLevel.name, factor: tierLevel.multiplier, points: bonus } : undefined;
   const postedLines = tierMultiplier ? [...lines, { ruleId: null, ruleVersion: null, points: bonus }] : lines;
   let lotId: string | null = null;

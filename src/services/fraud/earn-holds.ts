@@ -13,7 +13,8 @@
 import type { ServiceContext } from '../../context.js';
 import { DomainError } from '../../domain/errors.js';
 import { proportionOf } from '../../domain/ledger/proportion.js';
-import { postDueExpiry } from '../expiry-steps.js';
+import { expireDueLotsOf, postDueExpiry } from '../expiry-steps.js';
+import { checkPointsBounds } from '../../domain/ledger/bounds.js';
 import { earnThenRefund, scaleHeldLines, type EarnThenRefundSignal, type HeldLine } from '../../domain/fraud/earn-abuse.js';
 import { earnLotTimes, earnPosting } from '../../domain/ledger/lots.js';
 import { monthKey } from '../../domain/tiers/qualification.js';
@@ -149,6 +150,8 @@ async function decide(ctx: ServiceContext, programId: string, holdId: string, ac
     let lotId: string | null = null;
     let status: 'pending' | 'available' = 'available';
     if (award > 0) {
+      // Bounds against what the member holds now: points past their expiry are expired first.
+      checkPointsBounds(award, await expireDueLotsOf(ctx, trx, member, now), null);
       transactionId = ctx.ids.next('ltx');
       lotId = ctx.ids.next('lot');
       const { availableAt, expiresAt } = earnLotTimes(program, hold.eventType, hold.occurredAt);
