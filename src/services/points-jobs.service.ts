@@ -2,20 +2,20 @@
  * The scheduled side of the ledger: releasing pending points once the return window has passed, expiring what
  * is left of lots past their expiry, and warning members ahead of expiry.
  *
- * Each batch is one transaction that first claims its lots (`claimRows`: on PostgreSQL other workers skip them
- * until it ends), then locks their members in one global order (programme, then member id) and re-reads every
- * lot under those locks before posting. So a job run twice, run by two workers at once, or killed half-way and
- * run again never releases, expires or warns twice: a killed batch rolls back as a whole, and a finished one
- * leaves nothing due behind.
+ * Each batch is one transaction that first claims the members with due lots (`claimMembersWithLotsDue`: locked in
+ * the one global order — programme, then member id, member before lots — and on PostgreSQL with SKIP LOCKED, so
+ * other workers and writers never wait on a job in the opposite order), then reads their due lots under those
+ * locks before posting. So a job run twice, run by two workers at once, or killed half-way and run again never
+ * releases, expires or warns twice: a killed batch rolls back as a whole, and a finished one leaves nothing due
+ * behind. Members that another transaction holds are left for the next run.
  */
 import { expiryPosting, releasePosting } from '../domain/ledger/lots.js';
 import type { ServiceContext } from '../context.js';
 import { enqueueOutbox, type OutboxMessage } from '../storage/outbox.js';
 import {
-  claimLotsDueForExpiry,
-  claimLotsDueForRelease,
   claimLotsToWarn,
-  findLot,
+  claimMembersWithLotsDue,
+  listLotsDue,
   markLotReleased,
   markLotsWarned,
   writeMemberPosting,
@@ -31,25 +31,15 @@ export interface JobRun {
   points: number;
 }
 
-const BATCH = 200;
+/** Members claimed per batch, and lots posted per batch at most (a member's other due lots wait for the next). */
+const BATCH = 100;
+const LOTS_PER_BATCH = 200;
 const DAY_MS = 86_400_000;
 
-type DueLot = { programId: string; id: string; memberId: string };
-
-/** Locks the members of a batch, programme by programme, each programme's members in id order. */
-async function lockMembersOf(ctx: ServiceContext, trx: Trx, due: readonly DueLot[]): Promise<Map<string, MemberRow>> {
-  const byProgram = new Map<string, Set<string>>();
-  for (const lot of due) {
-    const ids = byProgram.get(lot.programId) ?? new Set<string>();
-    ids.add(lot.memberId);
-    byProgram.set(lot.programId, ids);
-  }
-  const members = new Map<string, MemberRow>();
-  for (const programId of [...byProgram.keys()].sort()) {
-    for (const row of await lockMembers(trx, ctx.storage, programId, [...(byProgram.get(programId) ?? [])].sort(), [])) {
-      members.set(`${programId}|${row.id}`, row);
-    }
-  }
+/** The claimed members of a batch by programme, in the order they were locked. */
+function byProgram(claimed: readonly { programId: string; id: string }[]): Map<string, string[]> {
+  const members = new Map<string, string[]>();
+  for (const { programId, id } of claimed) members.set(programId, [...(members.get(programId) ?? []), id]);
   return members;
 }
 
@@ -99,28 +89,30 @@ async function untilDone(ctx: ServiceContext, batch: (trx: Trx, now: number) => 
 /** Moves due pending lots to available, in batches, until none is due. Outbox: points.released per member. */
 export async function releasePendingPoints(ctx: ServiceContext): Promise<JobRun> {
   return untilDone(ctx, async (trx, now) => {
-    const due = await claimLotsDueForRelease(trx, ctx.storage, now, BATCH);
-    if (due.length === 0) return null;
-    const members = await lockMembersOf(ctx, trx, due);
+    const claimed = await claimMembersWithLotsDue(trx, ctx.storage, 'release', now, BATCH);
+    if (claimed.length === 0) return null;
     const totals = new MemberTotals();
     const done: JobRun = { lots: 0, points: 0 };
-    for (const { programId, id, memberId } of due) {
-      const member = members.get(`${programId}|${memberId}`);
-      const lot = await findLot(trx, programId, id);
-      if (!member || !lot || lot.releasedAt !== null || lot.availableAt > now) continue;
-      if (lot.remaining > 0) {
-        const delta = await writeMemberPosting(trx, programId, releasePosting(lot), {
-          id: ctx.ids.next('ltx'),
-          memberId,
-          reason: 'return window passed',
-          eventId: null,
-          createdAt: now,
-        });
-        totals.add(programId, member, lot.remaining, delta);
-        done.points += lot.remaining;
+    for (const [programId, memberIds] of byProgram(claimed)) {
+      // Re-read under the locks the claim took: a statement that sees every commit before them.
+      const members = new Map((await lockMembers(trx, ctx.storage, programId, memberIds, [])).map((m) => [m.id, m]));
+      for (const lot of await listLotsDue(trx, programId, memberIds, 'release', now, LOTS_PER_BATCH - done.lots)) {
+        const member = members.get(lot.memberId);
+        if (!member) continue;
+        if (lot.remaining > 0) {
+          const delta = await writeMemberPosting(trx, programId, releasePosting(lot), {
+            id: ctx.ids.next('ltx'),
+            memberId: lot.memberId,
+            reason: 'return window passed',
+            eventId: null,
+            createdAt: now,
+          });
+          totals.add(programId, member, lot.remaining, delta);
+          done.points += lot.remaining;
+        }
+        await markLotReleased(trx, programId, lot.id, now);
+        done.lots += 1;
       }
-      await markLotReleased(trx, programId, id, now);
-      done.lots += 1;
     }
     await totals.enqueue(ctx, trx, 'points.released', now);
     return done;
@@ -130,25 +122,26 @@ export async function releasePendingPoints(ctx: ServiceContext): Promise<JobRun>
 /** Expires what is left of lots past their expiry, in batches, until none is due. Outbox: points.expired per member. */
 export async function expireLots(ctx: ServiceContext): Promise<JobRun> {
   return untilDone(ctx, async (trx, now) => {
-    const due = await claimLotsDueForExpiry(trx, ctx.storage, now, BATCH);
-    if (due.length === 0) return null;
-    const members = await lockMembersOf(ctx, trx, due);
+    const claimed = await claimMembersWithLotsDue(trx, ctx.storage, 'expiry', now, BATCH);
+    if (claimed.length === 0) return null;
     const totals = new MemberTotals();
     const done: JobRun = { lots: 0, points: 0 };
-    for (const { programId, id, memberId } of due) {
-      const member = members.get(`${programId}|${memberId}`);
-      const lot = await findLot(trx, programId, id);
-      if (!member || !lot || lot.remaining === 0 || lot.expiresAt === null || lot.expiresAt > now) continue;
-      const delta = await writeMemberPosting(
-        trx,
-        programId,
-        expiryPosting(lot),
-        { id: ctx.ids.next('ltx'), memberId, reason: 'points expired', eventId: null, createdAt: now },
-        { takes: [{ lotId: lot.id, points: lot.remaining, pending: lot.releasedAt === null }] },
-      );
-      totals.add(programId, member, lot.remaining, delta);
-      done.lots += 1;
-      done.points += lot.remaining;
+    for (const [programId, memberIds] of byProgram(claimed)) {
+      const members = new Map((await lockMembers(trx, ctx.storage, programId, memberIds, [])).map((m) => [m.id, m]));
+      for (const lot of await listLotsDue(trx, programId, memberIds, 'expiry', now, LOTS_PER_BATCH - done.lots)) {
+        const member = members.get(lot.memberId);
+        if (!member) continue;
+        const delta = await writeMemberPosting(
+          trx,
+          programId,
+          expiryPosting(lot),
+          { id: ctx.ids.next('ltx'), memberId: lot.memberId, reason: 'points expired', eventId: null, createdAt: now },
+          { takes: [{ lotId: lot.id, points: lot.remaining, pending: lot.releasedAt === null }] },
+        );
+        totals.add(programId, member, lot.remaining, delta);
+        done.lots += 1;
+        done.points += lot.remaining;
+      }
     }
     await totals.enqueue(ctx, trx, 'points.expired', now);
     return done;

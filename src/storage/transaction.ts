@@ -14,6 +14,24 @@ export type Trx = Kysely<Database>;
 const RETRYABLE_PG_CODES = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 5;
 
+/** How often a storage's transactions were retried, by cause: a deadlock means two writers broke the lock order. */
+export interface RetryCounts {
+  deadlocks: number;
+  serializationFailures: number;
+}
+const retries = new WeakMap<Storage, RetryCounts>();
+
+export function transactionRetries(storage: Storage): RetryCounts {
+  return { ...(retries.get(storage) ?? { deadlocks: 0, serializationFailures: 0 }) };
+}
+
+function countRetry(storage: Storage, code: string): void {
+  const counts = retries.get(storage) ?? { deadlocks: 0, serializationFailures: 0 };
+  if (code === '40P01') counts.deadlocks += 1;
+  else counts.serializationFailures += 1;
+  retries.set(storage, counts);
+}
+
 export async function inTransaction<T>(storage: Storage, fn: (trx: Trx) => Promise<T>): Promise<T> {
   if (storage.dialect === 'sqlite') {
     return storage.db.connection().execute(async (connection) => {
@@ -34,7 +52,10 @@ export async function inTransaction<T>(storage: Storage, fn: (trx: Trx) => Promi
       return await storage.db.transaction().execute(fn);
     } catch (error) {
       const code = (error as { code?: unknown }).code;
-      if (attempt < MAX_ATTEMPTS && typeof code === 'string' && RETRYABLE_PG_CODES.has(code)) continue;
+      if (typeof code === 'string' && RETRYABLE_PG_CODES.has(code)) {
+        countRetry(storage, code);
+        if (attempt < MAX_ATTEMPTS) continue;
+      }
       throw error;
     }
   }

@@ -5,6 +5,10 @@
  * busy one groups exactly what queued meanwhile. Each caller is answered after its group committed, so a 2xx
  * still means committed. If a group fails as a whole (a constraint hit by a concurrent writer elsewhere), its
  * events are retried one by one, so one event's trouble never becomes another's.
+ *
+ * Each event is recorded with its caller's own context (clock, ids, logger), not the first caller's. A group with
+ * several programmes records them in programme id order, so two groups written at once on PostgreSQL lock in the
+ * one global order (programme, then member id) and never deadlock each other.
  */
 import type { ServiceContext } from '../../context.js';
 import type { Storage } from '../../storage/db.js';
@@ -12,6 +16,7 @@ import { inTransaction, isUniqueViolation } from '../../storage/transaction.js';
 import { ingestEvents, type EventOutcome, type IngestOutcome, type RecordEventInput } from './ingest.js';
 
 interface Waiting {
+  ctx: ServiceContext;
   programId: string;
   input: RecordEventInput;
   resolve(outcome: EventOutcome): void;
@@ -26,14 +31,14 @@ class GroupCommitter {
   private scheduled = false;
 
   constructor(
-    private readonly ctx: ServiceContext,
+    private readonly storage: Storage,
     /** SQLite has one writer; PostgreSQL writes a few groups at once (they lock members in id order). */
     private readonly maxConcurrentGroups: number,
   ) {}
 
-  submit(programId: string, input: RecordEventInput): Promise<EventOutcome> {
+  submit(ctx: ServiceContext, programId: string, input: RecordEventInput): Promise<EventOutcome> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ programId, input, resolve, reject });
+      this.queue.push({ ctx, programId, input, resolve, reject });
       this.schedule();
     });
   }
@@ -95,13 +100,20 @@ class GroupCommitter {
   }
 
   private ingest(group: Waiting[]): Promise<Map<Waiting, IngestOutcome>> {
-    return inTransaction(this.ctx.storage, async (trx) => {
+    return inTransaction(this.storage, async (trx) => {
       const outcomes = new Map<Waiting, IngestOutcome>();
-      const byProgram = new Map<string, Waiting[]>();
-      for (const waiting of group) byProgram.set(waiting.programId, [...(byProgram.get(waiting.programId) ?? []), waiting]);
-      for (const [programId, waitings] of byProgram) {
-        const results = await ingestEvents(this.ctx, trx, programId, waitings.map((w) => w.input));
-        waitings.forEach((w, i) => outcomes.set(w, results[i] as IngestOutcome));
+      // Programmes in id order (the lock order); within one, a sub-group per caller context, in arrival order.
+      const byProgram = new Map<string, Map<ServiceContext, Waiting[]>>();
+      for (const waiting of group) {
+        const byContext = byProgram.get(waiting.programId) ?? new Map<ServiceContext, Waiting[]>();
+        byContext.set(waiting.ctx, [...(byContext.get(waiting.ctx) ?? []), waiting]);
+        byProgram.set(waiting.programId, byContext);
+      }
+      for (const programId of [...byProgram.keys()].sort()) {
+        for (const [ctx, waitings] of byProgram.get(programId) ?? []) {
+          const results = await ingestEvents(ctx, trx, programId, waitings.map((w) => w.input));
+          waitings.forEach((w, i) => outcomes.set(w, results[i] as IngestOutcome));
+        }
       }
       return outcomes;
     });
@@ -120,9 +132,9 @@ const committers = new WeakMap<Storage, GroupCommitter>();
 export function submitEvent(ctx: ServiceContext, programId: string, input: RecordEventInput): Promise<EventOutcome> {
   let committer = committers.get(ctx.storage);
   if (!committer) {
-    committer = new GroupCommitter(ctx, ctx.storage.dialect === 'sqlite' ? 1 : 4);
+    committer = new GroupCommitter(ctx.storage, ctx.storage.dialect === 'sqlite' ? 1 : 4);
     committers.set(ctx.storage, committer);
   }
-  return committer.submit(programId, input);
+  return committer.submit(ctx, programId, input);
 }
 

@@ -31,17 +31,24 @@ export async function expireCoupons(ctx: ServiceContext, batchSize = BATCH): Pro
       for (const programId of new Set(due.map((c) => c.programId))) {
         refunds.set(programId, (await findProgram(trx, programId))?.refundExpiredCoupons === 1);
       }
-      // Lock every member whose points may move, programme by programme in id order, before touching points.
+      // Lock every member whose points may move, programme by programme in id order, before touching points. The
+      // coupons are already held, so the members are taken without waiting (SKIP LOCKED): a member a request holds
+      // (a cancel locks member, then coupon) is left with their coupon for the next run, and no deadlock can form.
       const byProgram = new Map<string, string[]>();
       for (const coupon of due) {
         if (coupon.redemptionId === null || coupon.memberId === null || !refunds.get(coupon.programId)) continue;
         byProgram.set(coupon.programId, [...(byProgram.get(coupon.programId) ?? []), coupon.memberId]);
       }
+      const locked = new Set<string>();
       for (const programId of [...byProgram.keys()].sort()) {
-        await lockMembers(trx, ctx.storage, programId, [...new Set(byProgram.get(programId))].sort(), []);
+        for (const member of await lockMembers(trx, ctx.storage, programId, [...new Set(byProgram.get(programId))].sort(), [], { skipLocked: true })) {
+          locked.add(`${programId}|${member.id}`);
+        }
       }
       let count = 0;
       for (const coupon of due) {
+        const refundable = coupon.redemptionId !== null && coupon.memberId !== null && refunds.get(coupon.programId);
+        if (refundable && !locked.has(`${coupon.programId}|${coupon.memberId}`)) continue;
         if (!(await markCouponExpired(trx, coupon.programId, coupon.code, now))) continue;
         count += 1;
         if (coupon.redemptionId === null || !refunds.get(coupon.programId)) continue;

@@ -65,31 +65,37 @@ export async function markLotReleased(trx: Trx, programId: string, lotId: string
 }
 
 /**
- * Claims a batch of pending lots, across programmes, whose return window has passed (see `claimRows`: another
- * worker skips them until this transaction ends).
+ * Claims, across programmes, up to `limit` members that have lots due for release (pending, return window
+ * passed) or for expiry (points left past `expiresAt`): the members are locked, not the lots, so the jobs take
+ * locks in the one order every writer uses — programme, then member id, member before lots — and on PostgreSQL
+ * with SKIP LOCKED, so workers running a job at once take different members and none waits for another. The
+ * due lots are read under those locks (`listLotsDue`). The inner query walks the jobs' partial indexes.
  */
-export async function claimLotsDueForRelease(trx: Trx, storage: Storage, now: number, limit: number) {
+export async function claimMembersWithLotsDue(trx: Trx, storage: Storage, due: 'release' | 'expiry', now: number, limit: number) {
+  const lots = trx.selectFrom('lots').select(['lots.programId', 'lots.memberId']);
+  const dueLots =
+    due === 'release'
+      ? lots.where('lots.releasedAt', 'is', null).where('lots.availableAt', '<=', now).orderBy('lots.availableAt')
+      : lots.where('lots.expiresAt', 'is not', null).where('lots.expiresAt', '<=', now).where('lots.remaining', '>', 0).orderBy('lots.expiresAt');
   const query = trx
-    .selectFrom('lots')
-    .select(['programId', 'id', 'memberId'])
-    .where('releasedAt', 'is', null)
-    .where('availableAt', '<=', now)
-    .orderBy('availableAt')
+    .selectFrom('members')
+    .select(['members.programId', 'members.id'])
+    .where(({ eb, refTuple }) => eb(refTuple('members.programId', 'members.id'), 'in', dueLots.limit(limit * 4).$asTuple('programId', 'memberId')))
+    .orderBy('members.programId')
+    .orderBy('members.id')
     .limit(limit);
   return claimRows(query, storage).execute();
 }
 
-/** Claims a batch of lots past their expiry that still hold points. */
-export async function claimLotsDueForExpiry(trx: Trx, storage: Storage, now: number, limit: number) {
-  const query = trx
-    .selectFrom('lots')
-    .select(['programId', 'id', 'memberId'])
-    .where('expiresAt', 'is not', null)
-    .where('expiresAt', '<=', now)
-    .where('remaining', '>', 0)
-    .orderBy('expiresAt')
-    .limit(limit);
-  return claimRows(query, storage).execute();
+/** Up to `limit` lots of locked members that are due for release or expiry at `now`, oldest due first. */
+export async function listLotsDue(trx: Trx, programId: string, memberIds: readonly string[], due: 'release' | 'expiry', now: number, limit: number): Promise<Lot[]> {
+  if (memberIds.length === 0 || limit <= 0) return [];
+  const lots = trx.selectFrom('lots').select(lotColumns).where('programId', '=', programId).where('memberId', 'in', memberIds);
+  const dueLots =
+    due === 'release'
+      ? lots.where('releasedAt', 'is', null).where('availableAt', '<=', now).orderBy('availableAt')
+      : lots.where('expiresAt', 'is not', null).where('expiresAt', '<=', now).where('remaining', '>', 0).orderBy('expiresAt');
+  return dueLots.orderBy('id').limit(limit).execute();
 }
 
 /** Claims a batch of a programme's lots that expire before `until` and have not been warned about. */

@@ -104,7 +104,15 @@ export async function listMembers(
  * Reads and (on PostgreSQL) locks every member a group of events names, in id order: two groups that share
  * members then lock them in the same order and cannot deadlock on each other.
  */
-export async function lockMembers(trx: Trx, storage: Storage, programId: string, memberIds: string[], externalIds: string[]) {
+export async function lockMembers(
+  trx: Trx,
+  storage: Storage,
+  programId: string,
+  memberIds: string[],
+  externalIds: string[],
+  /** For a job that already holds other rows: take only the members no one holds, and never wait (no deadlock). */
+  options: { skipLocked?: boolean } = {},
+) {
   if (memberIds.length === 0 && externalIds.length === 0) return [];
   let query = trx
     .selectFrom('members')
@@ -117,7 +125,7 @@ export async function lockMembers(trx: Trx, storage: Storage, programId: string,
       return eb.or(named);
     })
     .orderBy('id');
-  if (storage.dialect === 'postgres') query = query.forUpdate();
+  if (storage.dialect === 'postgres') query = options.skipLocked ? query.forUpdate().skipLocked() : query.forUpdate();
   return query.execute();
 }
 
