@@ -22,6 +22,7 @@ import { applyMembershipChanges } from '../services/memberships.service.js';
 import { expireCoupons } from '../services/rewards/coupon-expiry.js';
 import { expireReferrals, rewardQualifiedReferrals } from '../services/referrals/referral-jobs.js';
 import { pruneWebhookHistory } from '../services/webhooks/retention.js';
+import { pruneIdempotencyRecords } from '../services/idempotency-retention.js';
 import { processBulkOperations } from '../services/bulk/process-bulk-operations.js';
 
 export interface JobDefinition {
@@ -53,6 +54,7 @@ export const jobs: readonly JobDefinition[] = [
   // Last, so messages written by the jobs above go out in the same tick.
   { name: 'webhooks', everyMs: SECOND, run: async (ctx, workerId) => ({ ...(await runWebhookJobs(ctx, workerId)) }) },
   { name: 'prune-webhook-history', everyMs: 60 * MINUTE, run: async (ctx) => ({ ...(await pruneWebhookHistory(ctx)) }) },
+  { name: 'prune-idempotency-records', everyMs: 60 * MINUTE, run: async (ctx) => ({ ...(await pruneIdempotencyRecords(ctx)) }) },
 ];
 
 export function defaultWorkerId(): string {

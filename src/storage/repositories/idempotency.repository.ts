@@ -15,3 +15,12 @@ export async function insertIdempotencyRecord(
 ): Promise<void> {
   await trx.insertInto('idempotencyKeys').values(record).execute();
 }
+
+/** Deletes up to `limit` records, across programmes, created before `cutoff` (oldest first); returns how many. */
+export async function deleteIdempotencyRecordsBefore(trx: Trx, cutoff: number, limit: number): Promise<number> {
+  const old = await trx.selectFrom('idempotencyKeys').select(['programId', 'key']).where('createdAt', '<', cutoff).orderBy('createdAt').limit(limit).execute();
+  const byProgram = new Map<string, string[]>();
+  for (const { programId, key } of old) byProgram.set(programId, [...(byProgram.get(programId) ?? []), key]);
+  for (const [programId, keys] of byProgram) await trx.deleteFrom('idempotencyKeys').where('programId', '=', programId).where('key', 'in', keys).execute();
+  return old.length;
+}
