@@ -5,7 +5,7 @@
  * a negative one spends available lots oldest-expiry-first and never takes the available balance below zero.
  */
 import { DomainError } from '../domain/errors.js';
-import { checkPointsBounds, maxPointsPerEntry } from '../domain/ledger/bounds.js';
+import { checkPointsBounds } from '../domain/ledger/bounds.js';
 import { allocateSpend, earnLotTimes, earnPosting, takePosting } from '../domain/ledger/lots.js';
 import type { ServiceContext } from '../context.js';
 import { insertLot, listOpenLots, writeMemberPosting } from '../storage/repositories/ledger.repository.js';
@@ -29,7 +29,8 @@ export interface AdjustmentView {
   balance: { available: number; pending: number };
 }
 
-export const maxAdjustmentPoints = maxPointsPerEntry;
+/** A manual adjustment is narrower than a ledger entry may be: support corrects, it does not mint fortunes. */
+export const maxAdjustmentPoints = 1_000_000_000;
 
 /**
  * The adjustment as it will be posted (reason trimmed), or the first thing wrong with it; `pointer` is where the

@@ -25,13 +25,17 @@ forEachDialect('ledger bounds', (db) => {
     it('a purchase whose award would pass the per-entry maximum is refused whole, naming the total', async () => {
       const { programId, apiKey } = await givenProgram(db.ctx);
       const member = await givenMember(db.ctx, programId);
+      const client = api.as(apiKey);
+      // A bonus of one point per minor unit on top of the base rule's point per whole euro.
+      const rule = await client.post('/v1/rules', { name: 'cent bonus', trigger: 'purchase', effects: [{ type: 'points', amount: 1, perSpend: 1 }] });
+      expect(rule.statusCode, rule.body).toBe(201);
       const before = await counts(programId);
-      // The base rule gives a point per whole euro: 10^9 + 1 euros is one point too many for one entry.
-      const total = (maxPointsPerEntry + 1) * 100;
-      const response = await api.as(apiKey).post('/v1/events', { id: uniqueId('evt'), type: 'purchase', memberId: member.id, data: { orderId: 'big', total, currency: 'EUR' } });
+      // 10^10 minor units earn 10^10 + 10^8 points: more than one entry may move.
+      const total = maxPointsPerEntry;
+      const response = await client.post('/v1/events', { id: uniqueId('evt'), type: 'purchase', memberId: member.id, data: { orderId: 'big', total, currency: 'EUR' } });
       expectProblem(response, 422, 'points_limit_exceeded', '/data/total');
       expect(await counts(programId)).toEqual(before);
-      const fits = await api.as(apiKey).post('/v1/events', { id: uniqueId('evt'), type: 'purchase', memberId: member.id, data: { orderId: 'big', total: maxPointsPerEntry * 100, currency: 'EUR' } });
+      const fits = await client.post('/v1/events', { id: uniqueId('evt'), type: 'purchase', memberId: member.id, data: { orderId: 'big', total: total - total / 100, currency: 'EUR' } });
       expect(fits.statusCode, fits.body).toBe(201);
     });
 
@@ -48,26 +52,26 @@ forEachDialect('ledger bounds', (db) => {
       expect(await counts(programId)).toEqual(before);
     });
 
-    it('an adjustment that would leave the member above the per-member maximum is refused, nothing written', async () => {
+    it('an award or adjustment that would leave the member above the per-member maximum is refused, nothing written', async () => {
       const { programId, apiKey } = await givenProgram(db.ctx);
       const member = await givenMember(db.ctx, programId);
       const client = api.as(apiKey);
+      // The largest purchase (10^12 minor units) earns 10^10 points on the base rule: ten of them fill the member.
       for (let i = 0; i < maxMemberPoints / maxPointsPerEntry; i++) {
-        const filled = await client.post(`/v1/members/${member.id}/adjustments`, { points: maxPointsPerEntry, reason: 'fill' });
-        expect(filled.statusCode, filled.body).toBe(201);
+        const big = await client.post('/v1/events', { id: uniqueId('evt'), type: 'purchase', memberId: member.id, data: { orderId: `fill-${i}`, total: 1_000_000_000_000, currency: 'EUR' } });
+        expect(big.statusCode, big.body).toBe(201);
       }
       const before = await counts(programId);
       expectProblem(await client.post(`/v1/members/${member.id}/adjustments`, { points: 1, reason: 'one more' }), 422, 'points_limit_exceeded', '/points');
-      expect(await counts(programId)).toEqual(before);
-      const balance = (await client.get(`/v1/members/${member.id}/balance`)).json<{ available: number }>();
-      expect(balance.available).toBe(maxMemberPoints);
-      // An event's award meets the same bound.
       expectProblem(
         await client.post('/v1/events', { id: uniqueId('evt'), type: 'purchase', memberId: member.id, data: { orderId: 'o', total: 100, currency: 'EUR' } }),
         422,
         'points_limit_exceeded',
         '/data/total',
       );
+      expect(await counts(programId)).toEqual(before);
+      const member2 = (await client.get(`/v1/members/${member.id}`)).json<{ balance: { available: number; pending: number } }>();
+      expect(member2.balance.available + member2.balance.pending).toBe(maxMemberPoints);
     });
   });
 

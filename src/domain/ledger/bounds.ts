@@ -6,8 +6,9 @@
  */
 import { DomainError } from '../errors.js';
 
-export const maxPointsPerEntry = 1_000_000_000;
-export const maxMemberPoints = 10_000_000_000;
+// The largest purchase an event takes (10^12 minor units) at one point per whole unit fits one entry.
+export const maxPointsPerEntry = 10_000_000_000;
+export const maxMemberPoints = 100_000_000_000;
 
 /**
  * Refuses an award or adjustment of `points` that would pass a bound, given what the member holds before it.

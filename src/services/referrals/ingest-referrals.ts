@@ -38,8 +38,8 @@ import type { Trx } from '../../storage/transaction.js';
 import { recordFingerprints, type ClientContext } from '../fraud/referral-fraud.js';
 import { endOnRefund, loadReferralProgram, qualifyReferral, startReferral, type ReferralProgram } from './lifecycle.js';
 
-export type ReferralIgnoredReason = 'existing_member' | 'already_referred' | 'self_referral' | 'referral_code_unknown';
-export type ReferralNote = { id: string; status: ReferralStatus } | { ignored: ReferralIgnoredReason };
+import type { ReferralIgnoredReason, ReferralNote } from '../../domain/events/plan.js';
+export type { ReferralIgnoredReason, ReferralNote };
 
 type Intent =
   | { kind: 'attribute'; eventId: string; friendId: string; referrerId: string; code: string; order: Order | null; context: ClientContext }
