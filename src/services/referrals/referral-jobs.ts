@@ -8,7 +8,9 @@
  * - rewardQualifiedReferrals: qualified referrals whose reward is due (the return window passed) are rewarded
  *   on both sides, under both members' locks (programme by programme, members in id order), after checking
  *   again under the locks that the referral is still qualified and its order still qualifies (a refund rejects
- *   it instead).
+ *   it instead). A referral whose catalogue reward cannot be given becomes reward_failed (referral.reward_failed)
+ *   and leaves the job's queue: the job does not try it again every run; an admin retries it once the reward
+ *   is fixed.
  */
 import { orderStillQualifies } from '../../domain/referrals/referral.js';
 import type { ServiceContext } from '../../context.js';
@@ -55,7 +57,7 @@ export async function expireReferrals(ctx: ServiceContext, batchSize = BATCH): P
   }
 }
 
-/** Rewards qualified referrals whose reward is due; returns how many it rewarded. */
+/** Rewards qualified referrals whose reward is due; returns how many it rewarded (not those that became reward_failed). */
 export async function rewardQualifiedReferrals(ctx: ServiceContext, batchSize = BATCH): Promise<number> {
   let rewarded = 0;
   for (;;) {
@@ -85,7 +87,9 @@ export async function rewardQualifiedReferrals(ctx: ServiceContext, batchSize = 
             if (await endOnRefund(ctx, trx, referral, referral.qualifyingOrderId ?? 'unknown', now)) ended += 1;
             continue;
           }
-          if (await rewardReferral(ctx, trx, program, referralProgram, referral, now)) count += 1;
+          const outcome = await rewardReferral(ctx, trx, program, referralProgram, referral, now);
+          if (outcome?.outcome === 'rewarded') count += 1;
+          else if (outcome?.outcome === 'reward_failed') ended += 1;
         }
       }
       return { claimed: due.length, count, ended };
