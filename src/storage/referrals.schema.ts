@@ -1,4 +1,5 @@
 /** Table types of the referral programme and its fraud evidence (migration 0007). */
+import type { Generated } from 'kysely';
 import type { Instant } from './schema.js';
 
 type Flag = number;
@@ -26,7 +27,7 @@ export interface ReferralClicksTable {
   clickedAt: Instant;
 }
 
-export type ReferralStatus = 'signed_up' | 'qualified' | 'rewarded' | 'flagged' | 'rejected' | 'expired' | 'reversed';
+export type ReferralStatus = 'signed_up' | 'qualified' | 'rewarded' | 'flagged' | 'rejected' | 'expired' | 'reversed' | 'reward_failed';
 
 export interface ReferralsTable {
   programId: string;
@@ -49,13 +50,15 @@ export interface ReferralsTable {
   rewardDueAt: Instant | null;
   rewardedAt: Instant | null;
   endedAt: Instant | null;
-  /** Why it was rejected, expired or reversed. */
+  /** Why it was rejected, expired or reversed, or why its reward could not be given (reward_failed). */
   reason: string | null;
   /** JSON: `{action, reason, at}` of a manual approve/reject. */
   review: string | null;
   /** JSON: what the referrer was given (`{points, transactionId}` or `{rewardId, redemptionId, couponCode}`). */
   referrerReward: string | null;
   friendReward: string | null;
+  /** JSON `PayoutFailure` (domain/referrals/payout.ts) while the referral is reward_failed (migration 0015). */
+  payoutFailure: Generated<string | null>;
   createdAt: Instant;
   updatedAt: Instant;
 }

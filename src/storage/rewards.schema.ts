@@ -45,6 +45,8 @@ export interface RewardsTable {
   validUntil: Instant | null;
   active: Flag;
   partnerId: string | null;
+  /** catalogue (redeemed for points) or referral (given only by the referral programme; migration 0015). */
+  audience: Generated<string>;
   /** The content hash of the reward's picture (reward_images, migration 0012); null: no picture. */
   imageVersion: Generated<string | null>;
   createdAt: Instant;
@@ -91,6 +93,8 @@ export interface CouponsTable {
   memberId: string | null;
   batchId: string | null;
   campaign: string | null;
+  /** The referral that gave this coupon (migration 0015); such coupons count in the reward's redeemed_count. */
+  referralId: Generated<string | null>;
   /** active, used, expired or cancelled. */
   status: string;
   expiresAt: Instant | null;

@@ -85,7 +85,8 @@ export async function verifyLedger(storage: Storage, programId?: string): Promis
     (r) => `entry ${String(r.transaction_id)}#${String(r.line)} names no lot of its member`,
   );
   // Rewards: a redemption's points are on the ledger (spent to `redeemed`, and given back exactly once when it
-  // ended), its coupon's state agrees with it, and a reward counts the redemptions that stand.
+  // ended), its coupon's state agrees with it, and a reward counts the redemptions that stand and the coupons
+  // referrals gave that stand (not cancelled).
   await run(
     "a redemption's points are on the ledger, and given back once if it ended",
     sql`select r.program_id, r.id, r.points, r.status, coalesce(s.amount, 0) as spent, coalesce(b.amount, 0) as returned
@@ -113,11 +114,13 @@ export async function verifyLedger(storage: Storage, programId?: string): Promis
   );
   await run(
     'a reward counts the redemptions that stand',
-    sql`select w.program_id, w.id, w.redeemed_count, count(r.id) as standing from rewards w
-        left join redemptions r on r.program_id = w.program_id and r.reward_id = w.id and r.status = 'completed'
+    sql`select w.program_id, w.id, w.redeemed_count, coalesce(r.n, 0) + coalesce(c.n, 0) as standing from rewards w
+        left join (select program_id, reward_id, count(*) as n from redemptions where status = 'completed'
+                   group by program_id, reward_id) r on r.program_id = w.program_id and r.reward_id = w.id
+        left join (select program_id, reward_id, count(*) as n from coupons where referral_id is not null and status <> 'cancelled'
+                   group by program_id, reward_id) c on c.program_id = w.program_id and c.reward_id = w.id
         where ${scoped('w')}
-        group by w.program_id, w.id, w.redeemed_count
-        having w.redeemed_count <> count(r.id)`,
+          and w.redeemed_count <> coalesce(r.n, 0) + coalesce(c.n, 0)`,
     (r) => `reward ${String(r.id)} shows ${String(r.redeemed_count)} redemptions, ${String(r.standing)} stand`,
   );
   return violations;

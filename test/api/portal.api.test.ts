@@ -257,6 +257,9 @@ forEachDialect('member portal api', (db: TestDatabase) => {
       const dear = await givenReward(db.ctx, programId, { name: 'Espresso machine', pointsCost: 5000 });
       await givenReward(db.ctx, programId, { name: 'Gold lounge', pointsCost: 10, tiers: ['Gold'] });
       await givenReward(db.ctx, programId, { name: 'Retired', pointsCost: 10, active: false });
+      // Given by the referral programme only: never offered for points, and refused if asked for.
+      const gift = await givenReward(db.ctx, programId, { name: 'Welcome gift', pointsCost: 10, audience: 'referral' });
+      expectProblem(await as(tokenA).post('redemptions', { rewardId: gift.id }), 422, 'reward_not_redeemable');
       const rewards = (await as(tokenA).get('rewards')).json<{ data: { id: string; name: string; affordable: boolean }[] }>();
       expect(rewards.data).toEqual([
         expect.objectContaining({ id: cheap.id, name: 'Gratis koffie', affordable: true }),

@@ -1,5 +1,6 @@
 /**
- * The review queue over HTTP (`POST /v1/referrals/{id}/approve|reject`), on every dialect. Flagged referrals
+ * The review queues over HTTP (`POST /v1/referrals/{id}/approve|reject`, `POST /v1/referrals/{id}/retry-reward`),
+ * on every dialect. Flagged referrals
  * are made by the real referral flow: the referral programme set through its service, the friend's sign-up
  * started by the lifecycle's `startReferral` from the referrer's own device (the fraud check flags it), the
  * qualifying purchase recorded as an event. Error cases check status, media type, code and pointer, and that
@@ -10,14 +11,14 @@ import type { ServiceContext } from '../../src/context.js';
 import { issueApiKey } from '../../src/services/api-keys.service.js';
 import { recordFingerprints } from '../../src/services/fraud/referral-fraud.js';
 import type { ReferralView } from '../../src/services/referrals/views.js';
-import { getBalance } from '../../src/services/members.service.js';
+import { enrolMember, getBalance } from '../../src/services/members.service.js';
 import { loadReferralProgram, startReferral } from '../../src/services/referrals/lifecycle.js';
 import { putReferralProgram } from '../../src/services/referrals/settings.service.js';
 import { findProgram } from '../../src/storage/repositories/programs.repository.js';
 import { inTransaction } from '../../src/storage/transaction.js';
 import { expectProblem, useApi } from '../support/api.js';
 import { forEachDialect, type TestDatabase } from '../support/dialects.js';
-import { givenMember, givenProgram, givenPurchase } from '../support/factories.js';
+import { givenMember, givenProgram, givenPurchase, givenReferralProgram, givenReward, uniqueId } from '../support/factories.js';
 
 const SHARED_DEVICE = { deviceId: 'dev-shared-tablet', ip: '203.0.113.50' };
 const REFERRER_CONTEXT = { deviceId: SHARED_DEVICE.deviceId, ip: '198.51.100.4' };
@@ -150,6 +151,78 @@ forEachDialect('referral reviews api', (db) => {
       await givenPurchase(db.ctx, programId, friend.id, 4500);
       expect((await getBalance(db.ctx, programId, referrer.id)).available).toBe(0);
       expectProblem(await client.post(`/v1/referrals/${referralId}/approve`, { reason: 'changed my mind' }), 409, 'referral_not_reviewable');
+    });
+  });
+
+  describe('POST /v1/referrals/{id}/retry-reward', () => {
+    /** A referral whose friend reward was switched off after the programme was saved: the payout failed. */
+    async function failedPayout() {
+      const { programId, apiKey } = await givenProgram(db.ctx);
+      const client = api.as(apiKey);
+      const gift = await givenReward(db.ctx, programId, { name: 'Welcome gift', audience: 'referral', stock: 3 });
+      await givenReferralProgram(db.ctx, programId, { friendReward: { rewardId: gift.id } });
+      expect((await client.patch(`/v1/rewards/${gift.id}`, { active: false })).statusCode).toBe(200);
+      const referrer = await givenMember(db.ctx, programId);
+      const friend = await enrolMember(db.ctx, programId, { externalId: uniqueId('friend'), referralCode: referrer.referralCode });
+      await givenPurchase(db.ctx, programId, friend.id, 2_500);
+      const queue = (await client.get('/v1/referrals?status=reward_failed')).json<{ data: ReferralView[] }>().data;
+      expect(queue).toHaveLength(1);
+      const referral = queue[0] as ReferralView;
+      expect(referral).toMatchObject({ status: 'reward_failed', payoutFailure: { sides: [{ side: 'friend', rewardId: gift.id, reason: 'reward_inactive' }] } });
+      return { programId, apiKey, client, gift, referrer, friend, referralId: referral.id };
+    }
+
+    it('pays the referral once the reward is fixed, and answers a repeat with the same referral', async () => {
+      const { client, gift, referrer, friend, referralId, programId } = await failedPayout();
+      expect((await client.patch(`/v1/rewards/${gift.id}`, { active: true })).statusCode).toBe(200);
+      const response = await client.post(`/v1/referrals/${referralId}/retry-reward`);
+      expect(response.statusCode, response.body).toBe(200);
+      const paid = response.json<ReferralView>();
+      expect(paid).toMatchObject({ id: referralId, status: 'rewarded', reason: null, payoutFailure: null, referrerReward: { points: 500 }, friendReward: { rewardId: gift.id } });
+      expect((await getBalance(db.ctx, programId, referrer.id)).available).toBe(500);
+      const coupon = await db.ctx.storage.db.selectFrom('coupons').selectAll().where('code', '=', (paid.friendReward as { couponCode: string }).couponCode).executeTakeFirst();
+      expect(coupon).toMatchObject({ memberId: friend.id, status: 'active', referralId });
+      expect((await client.get(`/v1/rewards/${gift.id}`)).json()).toMatchObject({ stock: 2, redeemedCount: 1 });
+
+      const before = await written(db, referralId);
+      const again = await client.post(`/v1/referrals/${referralId}/retry-reward`);
+      expect(again.statusCode).toBe(200);
+      expect(again.json()).toEqual(paid);
+      expect(await written(db, referralId)).toEqual(before);
+    });
+
+    it('answers 422 reward_not_issuable with the reason while the reward still cannot be given, nothing written', async () => {
+      const { client, gift, referralId } = await failedPayout();
+      expect((await client.patch(`/v1/rewards/${gift.id}`, { active: true, stock: 0 })).statusCode).toBe(200);
+      const before = await written(db, referralId);
+      const problem = expectProblem(await client.post(`/v1/referrals/${referralId}/retry-reward`), 422, 'reward_not_issuable');
+      expect(problem.detail).toBe(`The friend's reward ${gift.id} cannot be given: the reward is out of stock.`);
+      expect(await written(db, referralId)).toEqual(before);
+    });
+
+    it('answers 409 for a referral whose payout did not fail, 404 for another programme, nothing written', async () => {
+      const { client, referralId } = await setup();
+      const before = await written(db, referralId);
+      const problem = expectProblem(await client.post(`/v1/referrals/${referralId}/retry-reward`), 409, 'referral_not_retryable');
+      expect(problem.detail).toMatch(/flagged/);
+      const other = await givenProgram(db.ctx);
+      expectProblem(await api.as(other.apiKey).post(`/v1/referrals/${referralId}/retry-reward`), 404, 'referral_not_found');
+      expectProblem(await api.as(other.apiKey).post('/v1/referrals/rfl_unknown/retry-reward'), 404, 'referral_not_found');
+      expect(await written(db, referralId)).toEqual(before);
+    });
+
+    it('needs referrals:review: 401 without a key, 403 with referrals:read or referrals:write, nothing written', async () => {
+      const { programId, gift, client, referralId } = await failedPayout();
+      expect((await client.patch(`/v1/rewards/${gift.id}`, { active: true })).statusCode).toBe(200);
+      const before = await written(db, referralId);
+      expectProblem(await api.request({ method: 'POST', url: `/v1/referrals/${referralId}/retry-reward` }), 401, 'unauthenticated');
+      for (const scope of ['referrals:read', 'referrals:write']) {
+        const key = await inTransaction(db.ctx.storage, (trx) => issueApiKey(db.ctx, trx, programId, scope, [scope]));
+        expectProblem(await api.as(key).post(`/v1/referrals/${referralId}/retry-reward`), 403, 'insufficient_scope');
+      }
+      expect(await written(db, referralId)).toEqual(before);
+      const reviewer = await inTransaction(db.ctx.storage, (trx) => issueApiKey(db.ctx, trx, programId, 'reviewer', ['referrals:review']));
+      expect((await api.as(reviewer).post(`/v1/referrals/${referralId}/retry-reward`)).json()).toMatchObject({ status: 'rewarded' });
     });
   });
 

@@ -78,6 +78,22 @@ forEachDialect('referrals api', (db) => {
       });
     }
 
+    it('refuses a reward that cannot be given (inactive, outside its window, out of stock) with 422 naming the side, and writes nothing', async () => {
+      const { programId, apiKey } = await givenProgram(db.ctx);
+      const gift = await givenReward(db.ctx, programId, { audience: 'referral', active: false });
+      const sold = await givenReward(db.ctx, programId, { audience: 'referral', stock: 0 });
+      const response = await put(apiKey, '/v1/referral-program', { ...settings, friendReward: { rewardId: gift.id }, referrerReward: { rewardId: sold.id } });
+      const problem = expectProblem(response, 422, 'reward_not_issuable');
+      expect(problem.errors).toEqual([
+        { pointer: '/referrerReward/rewardId', detail: `The reward ${sold.id} cannot be given: the reward is out of stock.` },
+        { pointer: '/friendReward/rewardId', detail: `The reward ${gift.id} cannot be given: the reward is inactive.` },
+      ]);
+      expect(await storedSettingsCount(programId)).toBe(0);
+      await api.as(apiKey).patch(`/v1/rewards/${gift.id}`, { active: true });
+      await api.as(apiKey).patch(`/v1/rewards/${sold.id}`, { stock: 10 });
+      expect((await put(apiKey, '/v1/referral-program', { ...settings, friendReward: { rewardId: gift.id }, referrerReward: { rewardId: sold.id } })).statusCode).toBe(200);
+    });
+
     it('needs referrals:write to change and referrals:read to read', async () => {
       const { programId } = await givenProgram(db.ctx);
       const reader = await createApiKey(db.ctx, programId, 'reader', ['referrals:read']);

@@ -96,6 +96,7 @@ forEachDialect('rewards api', (db) => {
         validUntil: '2026-12-31T23:00:00.000Z',
         active: true,
         partnerId: 'bakery-1',
+        audience: 'catalogue',
         createdAt: '2026-03-15T12:00:00.000Z',
         updatedAt: '2026-03-15T12:00:00.000Z',
       });
@@ -130,6 +131,33 @@ forEachDialect('rewards api', (db) => {
       const reader = await keyWith(programId, ['rewards:read']);
       await expectRefused(() => reader.post('/v1/rewards', { name: 'R', pointsCost: 1, kind: 'donation' }), 403, 'insufficient_scope');
       await expectRefused(() => api.request({ method: 'POST', url: '/v1/rewards', payload: { name: 'R', pointsCost: 1, kind: 'donation' } }), 401, 'unauthenticated');
+    });
+  });
+
+  describe('a reward only the referral programme gives (audience referral)', () => {
+    it('is left out of GET /v1/rewards unless asked for, and gets like any reward', async () => {
+      const { client } = await setup();
+      const coffee = await createReward(client);
+      const gift = await createReward(client, { name: 'Welcome gift', audience: 'referral' });
+      expect(gift.audience).toBe('referral');
+      const ids = async (query: string) => (await client.get(`/v1/rewards${query}`)).json<{ data: RewardView[] }>().data.map((r) => r.id);
+      expect(await ids('')).toEqual([coffee.id]);
+      expect(await ids('?audience=catalogue')).toEqual([coffee.id]);
+      expect(await ids('?audience=referral')).toEqual([gift.id]);
+      expect(await ids('?audience=all')).toEqual([coffee.id, gift.id]);
+      expect(await ids('?audience=all&active=true&kind=discount_fixed')).toEqual([coffee.id, gift.id]);
+      expect((await client.get(`/v1/rewards/${gift.id}`)).json()).toEqual(gift);
+      expectProblem(await client.get('/v1/rewards?audience=members'), 400, 'validation_failed', '/querystring/audience');
+      await expectRefused(() => client.post('/v1/rewards', { name: 'R', pointsCost: 1, kind: 'donation', audience: 'members' }), 400, 'validation_failed', '/audience');
+    });
+
+    it('cannot be redeemed for points: 422 reward_not_redeemable, nothing written', async () => {
+      const { client, member } = await setup();
+      const gift = await createReward(client, { audience: 'referral', pointsCost: 1 });
+      const problem = await expectRefused(() => redeem(client, member.id, gift.id), 422, 'reward_not_redeemable');
+      expect(problem.detail).toBe('The reward is given by the referral programme only; it cannot be redeemed for points.');
+      expect((await client.patch(`/v1/rewards/${gift.id}`, { audience: 'catalogue' })).json()).toMatchObject({ audience: 'catalogue' });
+      expect((await redeem(client, member.id, gift.id)).statusCode).toBe(201);
     });
   });
 

@@ -109,7 +109,7 @@ describe.skipIf(!executablePath)('the dashboard and the member portal in Chromiu
 
     const row = page.getByRole('row').filter({ hasText: rewardName });
     await row.waitFor(timeout);
-    await expect(row.getByRole('cell').allTextContents()).resolves.toEqual([rewardName, 'Free product', en(rewardCost), '0', 'Unlimited', 'Yes', 'Edit']);
+    await expect(row.getByRole('cell').allTextContents()).resolves.toEqual([rewardName, 'Free product', 'Catalogue (for points)', en(rewardCost), '0', 'Unlimited', 'Yes', 'Edit']);
     await screenshot(page, 'rewards');
   });
 

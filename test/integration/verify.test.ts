@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/storage/verify.js';
 import { forEachDialect } from '../support/dialects.js';
-import { givenMember, givenProgram, givenPurchase } from '../support/factories.js';
+import { enrolMember } from '../../src/services/members.service.js';
+import { givenMember, givenProgram, givenPurchase, givenReferralProgram, givenReward, uniqueId } from '../support/factories.js';
 
 /** Each case tampers with the database behind the services' back and expects verify to name the damage. */
 forEachDialect('trouw verify', (db) => {
@@ -53,6 +54,20 @@ forEachDialect('trouw verify', (db) => {
         "a lot's remaining points equal its entries, on the account its release state says",
       ]);
       await repair(() => sql`update lots set remaining = remaining + 1`.execute(raw()));
+    });
+
+    it("a referral's coupon cancelled without giving its count back", async () => {
+      const { programId } = await givenProgram(db.ctx);
+      const reward = await givenReward(db.ctx, programId, { audience: 'referral' });
+      await givenReferralProgram(db.ctx, programId, { friendReward: { rewardId: reward.id } });
+      const referrer = await givenMember(db.ctx, programId);
+      const friend = await enrolMember(db.ctx, programId, { externalId: uniqueId('friend'), referralCode: referrer.referralCode });
+      await givenPurchase(db.ctx, programId, friend.id, 2_500);
+      expect(await verifyLedger(db.ctx.storage)).toEqual([]);
+      await sql`update coupons set status = 'cancelled', ended_at = 1 where referral_id is not null`.execute(raw());
+      const violations = await verifyLedger(db.ctx.storage);
+      expect(violations).toEqual([{ invariant: 'a reward counts the redemptions that stand', detail: `reward ${reward.id} shows 1 redemptions, 0 stand` }]);
+      await repair(() => sql`update rewards set redeemed_count = 0 where id = ${reward.id}`.execute(raw()));
     });
 
     it('scopes the check to one programme', async () => {

@@ -29,3 +29,7 @@ if (!('ResizeObserver' in window)) {
 if (!('fonts' in document)) {
   Object.defineProperty(document, 'fonts', { value: { addEventListener: () => undefined, removeEventListener: () => undefined } });
 }
+// jsdom does not lay out, so it has no scrollIntoView; Mantine's Select scrolls its selected option into view.
+if (!Element.prototype.scrollIntoView) {
+  Element.prototype.scrollIntoView = () => undefined;
+}

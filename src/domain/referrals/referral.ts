@@ -3,24 +3,28 @@
  * referrer has reached, whether a cap stops the referrer's reward, and when a qualified referral is due.
  *
  *   signed_up ──► qualified ──► rewarded ──► reversed
- *       │  ▲          │  ▲
- *       │  └─flagged◄─┘  │      flagged: awaiting review; approval continues where the flow stopped
+ *       │  ▲          │  ▲         ▲
+ *       │  └─flagged◄─┘  │         └── reward_failed  (retry; entered from signed_up, qualified or flagged)
  *       ├──► expired      └─ (approve)
- *       └──► rejected  (from signed_up, qualified or flagged)
+ *       └──► rejected  (from signed_up, qualified, flagged or reward_failed)
  *
+ * flagged: awaiting review; approval continues where the flow stopped. reward_failed: the reward was due but a
+ * catalogue reward could not be given (inactive, outside its window, out of stock); nothing was given, the
+ * reason is kept, and an admin's retry rewards it once the reward is fixed.
  * A referral is never deleted; the terminal states (rewarded until reversed, rejected, expired, reversed) keep
  * the evidence and the reason.
  */
 import { periodKey, type LimitPeriod } from '../periods.js';
 import type { LadderStep, ReferralRewardSpec } from './settings.js';
 
-export type ReferralStatus = 'signed_up' | 'qualified' | 'rewarded' | 'flagged' | 'rejected' | 'expired' | 'reversed';
-export const referralStatuses: readonly ReferralStatus[] = ['signed_up', 'qualified', 'rewarded', 'flagged', 'rejected', 'expired', 'reversed'];
+export type ReferralStatus = 'signed_up' | 'qualified' | 'rewarded' | 'flagged' | 'rejected' | 'expired' | 'reversed' | 'reward_failed';
+export const referralStatuses: readonly ReferralStatus[] = ['signed_up', 'qualified', 'rewarded', 'flagged', 'rejected', 'expired', 'reversed', 'reward_failed'];
 
 const transitions: Readonly<Record<ReferralStatus, readonly ReferralStatus[]>> = {
-  signed_up: ['qualified', 'rewarded', 'flagged', 'rejected', 'expired'],
-  qualified: ['rewarded', 'flagged', 'rejected'],
-  flagged: ['signed_up', 'qualified', 'rewarded', 'rejected'],
+  signed_up: ['qualified', 'rewarded', 'reward_failed', 'flagged', 'rejected', 'expired'],
+  qualified: ['rewarded', 'reward_failed', 'flagged', 'rejected'],
+  flagged: ['signed_up', 'qualified', 'rewarded', 'reward_failed', 'rejected'],
+  reward_failed: ['rewarded', 'rejected'],
   rewarded: ['reversed'],
   rejected: [],
   expired: [],
@@ -32,7 +36,10 @@ export function canTransition(from: ReferralStatus, to: ReferralStatus): boolean
 }
 
 /** Statuses from which a referral can still end up rewarded. */
-export const openStatuses: readonly ReferralStatus[] = ['signed_up', 'qualified', 'flagged'];
+export const openStatuses: readonly ReferralStatus[] = ['signed_up', 'qualified', 'flagged', 'reward_failed'];
+
+/** Statuses from which a reward is paid: the flow's own, and a retry of a failed payout. */
+export const rewardableStatuses: readonly ReferralStatus[] = ['qualified', 'flagged', 'signed_up', 'reward_failed'];
 
 /**
  * The referrer's points for the referral that makes `successfulCount` successful referrals (this one

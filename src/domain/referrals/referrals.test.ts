@@ -47,6 +47,12 @@ describe('the referral state machine and reward arithmetic', () => {
     expect(canTransition('rewarded', 'rejected')).toBe(false);
     expect(canTransition('expired', 'qualified')).toBe(false);
     expect(canTransition('reversed', 'rewarded')).toBe(false);
+    // A failed payout is reached from where a payout starts, and left only by a paid retry or a rejection.
+    for (const from of ['signed_up', 'qualified', 'flagged'] as const) expect(canTransition(from, 'reward_failed')).toBe(true);
+    expect(canTransition('reward_failed', 'rewarded')).toBe(true);
+    expect(canTransition('reward_failed', 'rejected')).toBe(true);
+    expect(canTransition('reward_failed', 'reversed')).toBe(false);
+    expect(canTransition('rewarded', 'reward_failed')).toBe(false);
   });
 
   it('takes the highest ladder step reached, else the base points', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkRedeemable, countInPeriod, isRewardAvailable, type RedeemCheck } from './eligibility.js';
+import { checkIssuable, checkRedeemable, countInPeriod, isRewardAvailable, type RedeemCheck } from './eligibility.js';
 
 const now = Date.parse('2026-03-15T12:00:00Z');
 const day = 86_400_000;
@@ -7,7 +7,7 @@ const day = 86_400_000;
 function check(overrides: { member?: Partial<RedeemCheck['member']>; reward?: Partial<RedeemCheck['reward']>; earlier?: number[] } = {}) {
   return checkRedeemable({
     member: { status: 'active', tier: null, available: 1000, ...overrides.member },
-    reward: { active: true, validFrom: null, validUntil: null, tiers: null, limits: null, stock: null, pointsCost: 100, ...overrides.reward },
+    reward: { audience: 'catalogue', active: true, validFrom: null, validUntil: null, tiers: null, limits: null, stock: null, pointsCost: 100, ...overrides.reward },
     earlierRedemptionsAt: overrides.earlier ?? [],
     now,
     timezone: 'Europe/Amsterdam',
@@ -21,6 +21,12 @@ describe('checkRedeemable', () => {
 
   it('refuses a blocked member before anything else', () => {
     expect(check({ member: { status: 'blocked', available: 0 }, reward: { active: false } })).toMatchObject({ ok: false, code: 'member_blocked' });
+  });
+
+  it('refuses a reward only the referral programme gives, before its window, stock or price', () => {
+    expect(check({ reward: { audience: 'referral' } })).toMatchObject({ ok: false, code: 'reward_not_redeemable' });
+    expect(check({ reward: { audience: 'referral', active: false, stock: 0 }, member: { available: 0 } })).toMatchObject({ code: 'reward_not_redeemable' });
+    expect(check({ member: { status: 'blocked' }, reward: { audience: 'referral' } })).toMatchObject({ code: 'member_blocked' });
   });
 
   it('refuses an inactive reward and one outside its window; validUntil is exclusive', () => {
@@ -66,5 +72,24 @@ describe('countInPeriod', () => {
 describe('isRewardAvailable', () => {
   it('is false for an inactive reward whatever its window', () => {
     expect(isRewardAvailable({ active: false, validFrom: null, validUntil: null }, now)).toBe(false);
+  });
+});
+
+describe('checkIssuable', () => {
+  const reward = { active: true, validFrom: null, validUntil: null, stock: null };
+
+  it('gives an active reward in its window with stock for the units asked; null stock is unlimited', () => {
+    expect(checkIssuable(reward, 1, now)).toEqual({ ok: true });
+    expect(checkIssuable({ ...reward, stock: 2 }, 2, now)).toEqual({ ok: true });
+    expect(checkIssuable({ ...reward, validFrom: now, validUntil: now + 1 }, 1, now)).toEqual({ ok: true });
+  });
+
+  it('says why not, first failing check first', () => {
+    expect(checkIssuable(null, 1, now)).toMatchObject({ ok: false, reason: 'reward_not_found' });
+    expect(checkIssuable({ ...reward, active: false, stock: 0 }, 1, now)).toMatchObject({ reason: 'reward_inactive', detail: 'The reward is inactive.' });
+    expect(checkIssuable({ ...reward, validFrom: now + 1 }, 1, now)).toMatchObject({ reason: 'reward_not_yet_valid' });
+    expect(checkIssuable({ ...reward, validUntil: now }, 1, now)).toMatchObject({ reason: 'reward_expired', detail: 'The reward was valid until 2026-03-15T12:00:00.000Z.' });
+    expect(checkIssuable({ ...reward, stock: 0 }, 1, now)).toMatchObject({ reason: 'reward_out_of_stock', detail: 'The reward is out of stock.' });
+    expect(checkIssuable({ ...reward, stock: 1 }, 2, now)).toMatchObject({ reason: 'reward_out_of_stock', detail: 'The reward has 1 unit(s) left and 2 are needed.' });
   });
 });

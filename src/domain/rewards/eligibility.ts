@@ -1,9 +1,13 @@
 /**
  * May this member redeem this reward now? One pure decision, taken by the redemption under the member's and the
  * reward's locks, so what it reads cannot change before the redemption is written. The checks run in a fixed
- * order and the first that fails is the answer: blocked member, reward not available (inactive or outside its
- * window), tier, per-member limit, stock, balance. The database keeps its own guards for stock and balance
- * (a conditional decrement and CHECK constraints); this function is what gives the member a clear reason.
+ * order and the first that fails is the answer: blocked member, a reward only the referral programme gives,
+ * reward not available (inactive or outside its window), tier, per-member limit, stock, balance. The database
+ * keeps its own guards for stock and balance (a conditional decrement and CHECK constraints); this function is
+ * what gives the member a clear reason.
+ *
+ * `checkIssuable` is the other question: may a reward be given away now (a referral's coupon, at no points
+ * cost)? Active, inside its window, and enough stock for the units asked; tier, limits and balance do not apply.
  */
 import type { ProblemCode } from '../errors.js';
 import { periodKey, type LimitPeriod } from '../periods.js';
@@ -18,14 +22,14 @@ export interface RedeemingMember {
 
 export type RedeemRefusal = Extract<
   ProblemCode,
-  'member_blocked' | 'member_erased' | 'reward_not_available' | 'reward_tier_required' | 'reward_limit_reached' | 'reward_out_of_stock' | 'insufficient_points'
+  'member_blocked' | 'member_erased' | 'reward_not_redeemable' | 'reward_not_available' | 'reward_tier_required' | 'reward_limit_reached' | 'reward_out_of_stock' | 'insufficient_points'
 >;
 
 export type Redeemable = { ok: true } | { ok: false; code: RedeemRefusal; detail: string };
 
 export interface RedeemCheck {
   member: RedeemingMember;
-  reward: Pick<RewardDefinition, 'active' | 'validFrom' | 'validUntil' | 'tiers' | 'limits' | 'stock' | 'pointsCost'>;
+  reward: Pick<RewardDefinition, 'audience' | 'active' | 'validFrom' | 'validUntil' | 'tiers' | 'limits' | 'stock' | 'pointsCost'>;
   /** When the member redeemed this reward before (redemptions that still count: not cancelled or refunded). */
   earlierRedemptionsAt: readonly number[];
   now: number;
@@ -55,6 +59,9 @@ export function isOpenToTier(reward: Pick<RewardDefinition, 'tiers'>, tier: stri
 export function checkRedeemable({ member, reward, earlierRedemptionsAt, now, timezone }: RedeemCheck): Redeemable {
   if (member.status === 'erased') return { ok: false, code: 'member_erased', detail: 'The member was erased and cannot redeem.' };
   if (member.status !== 'active') return { ok: false, code: 'member_blocked', detail: 'The member is blocked and cannot redeem.' };
+  if (reward.audience !== 'catalogue') {
+    return { ok: false, code: 'reward_not_redeemable', detail: 'The reward is given by the referral programme only; it cannot be redeemed for points.' };
+  }
   if (!isRewardAvailable(reward, now)) {
     return { ok: false, code: 'reward_not_available', detail: 'The reward is inactive or outside its validity window.' };
   }
@@ -82,6 +89,39 @@ export function checkRedeemable({ member, reward, earlierRedemptionsAt, now, tim
       ok: false,
       code: 'insufficient_points',
       detail: `The member has ${member.available} available points; the reward costs ${reward.pointsCost}.`,
+    };
+  }
+  return { ok: true };
+}
+
+/** Why a reward cannot be given away now; `reward_not_found` when the reward does not exist (any more). */
+export type IssueRefusal = 'reward_not_found' | 'reward_inactive' | 'reward_not_yet_valid' | 'reward_expired' | 'reward_out_of_stock';
+
+export type Issuable = { ok: true } | { ok: false; reason: IssueRefusal; detail: string };
+
+/**
+ * Whether `units` of the reward can be given away at `now`: it exists, is active, `now` lies in its window
+ * (validUntil exclusive) and its stock covers the units (null stock: unlimited). The first failing check is the
+ * answer, with a sentence for the person who has to fix it.
+ */
+export function checkIssuable(
+  reward: Pick<RewardDefinition, 'active' | 'validFrom' | 'validUntil' | 'stock'> | null,
+  units: number,
+  now: number,
+): Issuable {
+  if (reward === null) return { ok: false, reason: 'reward_not_found', detail: 'The reward does not exist in this programme.' };
+  if (!reward.active) return { ok: false, reason: 'reward_inactive', detail: 'The reward is inactive.' };
+  if (reward.validFrom !== null && now < reward.validFrom) {
+    return { ok: false, reason: 'reward_not_yet_valid', detail: `The reward is valid only from ${new Date(reward.validFrom).toISOString()}.` };
+  }
+  if (reward.validUntil !== null && now >= reward.validUntil) {
+    return { ok: false, reason: 'reward_expired', detail: `The reward was valid until ${new Date(reward.validUntil).toISOString()}.` };
+  }
+  if (reward.stock !== null && reward.stock < units) {
+    return {
+      ok: false,
+      reason: 'reward_out_of_stock',
+      detail: units === 1 ? 'The reward is out of stock.' : `The reward has ${reward.stock} unit(s) left and ${units} are needed.`,
     };
   }
   return { ok: true };

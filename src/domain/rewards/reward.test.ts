@@ -18,6 +18,7 @@ const base: RewardDefinition = {
   validUntil: null,
   active: true,
   partnerId: null,
+  audience: 'catalogue',
 };
 
 function refusal(overrides: Partial<RewardDefinition>): { code: string; pointer: string | undefined } {
@@ -62,6 +63,11 @@ describe('checkRewardDefinition', () => {
     expect(refusal({ limits: { perMember: { count: 0, period: 'month' } } })).toEqual({ code: 'validation_failed', pointer: '/limits/perMember/count' });
     expect(refusal({ stock: -1 })).toEqual({ code: 'validation_failed', pointer: '/stock' });
     expect(refusal({ pointsCost: 0 })).toEqual({ code: 'validation_failed', pointer: '/pointsCost' });
+  });
+
+  it('keeps a referral-only audience and refuses an unknown one', () => {
+    expect(checkRewardDefinition({ ...base, audience: 'referral' }, 'EUR').audience).toBe('referral');
+    expect(refusal({ audience: 'members' as RewardDefinition['audience'] })).toEqual({ code: 'validation_failed', pointer: '/audience' });
   });
 });
 

@@ -5,13 +5,18 @@
  * - money values (`discount_fixed`, `gift_card`, `donation`) are whole minor units in the programme's currency;
  * - a `discount_percent` value is 1..100 and its optional `maxDiscount` cap is in the programme's currency;
  * - a `free_product` names its sku; fields a kind does not use are refused rather than silently kept;
- * - `validUntil` lies after `validFrom`; stock is null (unlimited) or a whole number of 0 or more.
+ * - `validUntil` lies after `validFrom`; stock is null (unlimited) or a whole number of 0 or more;
+ * - `audience` is `catalogue` (members redeem it for points) or `referral` (only the referral programme gives
+ *   it: hidden from the catalogue and refused for points, so it never reaches members at its points price).
  */
 import { DomainError } from '../errors.js';
 import { limitPeriods, type LimitPeriod } from '../periods.js';
 
 export const rewardKinds = ['discount_fixed', 'discount_percent', 'free_product', 'gift_card', 'experience', 'donation'] as const;
 export type RewardKind = (typeof rewardKinds)[number];
+
+export const rewardAudiences = ['catalogue', 'referral'] as const;
+export type RewardAudience = (typeof rewardAudiences)[number];
 
 /** A text given once, or per locale (`{"en": "Free coffee", "nl": "Gratis koffie"}`). */
 export type LocalisedText = string | Record<string, string>;
@@ -40,6 +45,8 @@ export interface RewardDefinition {
   validUntil: number | null;
   active: boolean;
   partnerId: string | null;
+  /** Who gets the reward: members for points (`catalogue`), or referrals only (`referral`). */
+  audience: RewardAudience;
 }
 
 export const maxPointsCost = 1_000_000_000;
@@ -160,6 +167,7 @@ export function checkRewardDefinition(input: RewardDefinition, programCurrency: 
   if (input.validFrom !== null && input.validUntil !== null && input.validUntil <= input.validFrom) {
     refuse('/validUntil', 'validUntil lies after validFrom.');
   }
+  if (!(rewardAudiences as readonly string[]).includes(input.audience)) refuse('/audience', `audience is one of ${rewardAudiences.join(', ')}.`);
   return {
     ...input,
     name,

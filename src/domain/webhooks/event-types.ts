@@ -25,6 +25,8 @@ export const webhookEventTypes = [
   'referral.signed_up',
   'referral.qualified',
   'referral.rewarded',
+  // The reward was due but a catalogue reward could not be given; nothing was given until a retry pays it.
+  'referral.reward_failed',
   'referral.flagged',
   'referral.approved',
   'referral.rejected',

@@ -6,7 +6,7 @@ const instant = Type.String({ format: 'date-time' });
 
 const RewardSpec = Type.Union([
   Type.Object({ points: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }) }, { additionalProperties: false }),
-  Type.Object({ rewardId: Type.String({ minLength: 1, maxLength: 100, description: 'A reward of the catalogue, issued as a coupon at no points cost' }) }, { additionalProperties: false }),
+  Type.Object({ rewardId: Type.String({ minLength: 1, maxLength: 100, description: 'A reward (best one of audience referral), issued as a coupon at no points cost; it must be active, in its window and in stock when saved' }) }, { additionalProperties: false }),
 ], { description: 'Points, or a catalogue reward' });
 
 const Period = Type.Union([Type.Literal('day'), Type.Literal('week'), Type.Literal('month'), Type.Literal('year'), Type.Literal('lifetime')]);
@@ -69,8 +69,26 @@ export const ReferralProgram = Type.Object(
 
 export const ReferralStatus = Type.Union([
   Type.Literal('signed_up'), Type.Literal('qualified'), Type.Literal('rewarded'), Type.Literal('flagged'),
-  Type.Literal('rejected'), Type.Literal('expired'), Type.Literal('reversed'),
-]);
+  Type.Literal('rejected'), Type.Literal('expired'), Type.Literal('reversed'), Type.Literal('reward_failed'),
+], { description: 'reward_failed: the reward was due but a catalogue reward could not be given; nothing was given until a retry pays it' });
+
+const PayoutFailure = Type.Object(
+  {
+    at: instant,
+    sides: Type.Array(
+      Type.Object({
+        side: Type.Union([Type.Literal('friend'), Type.Literal('referrer')]),
+        rewardId: Type.String(),
+        reason: Type.Union([
+          Type.Literal('reward_not_found'), Type.Literal('reward_inactive'), Type.Literal('reward_not_yet_valid'),
+          Type.Literal('reward_expired'), Type.Literal('reward_out_of_stock'),
+        ]),
+        detail: Type.String(),
+      }),
+    ),
+  },
+  { description: 'Why the reward could not be given, per side; set while the referral is reward_failed' },
+);
 
 export const Referral = Type.Object(
   {
@@ -92,6 +110,7 @@ export const Referral = Type.Object(
     review: Nullable(FreeObject),
     referrerReward: Nullable(FreeObject),
     friendReward: Nullable(FreeObject),
+    payoutFailure: Nullable(PayoutFailure),
     createdAt: instant,
     updatedAt: instant,
   },

@@ -31,6 +31,7 @@ export function rewardRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     schema: {
       tags: ['rewards'],
       summary: 'List the rewards catalogue, oldest first',
+      description: 'By default the catalogue members redeem from (`audience=catalogue`); `audience=referral` lists the rewards only the referral programme gives, `audience=all` both.',
       querystring: RewardListQuery,
       response: { 200: Page(Reward), ...problems(400, 401, 403) },
     },

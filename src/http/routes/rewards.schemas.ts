@@ -26,6 +26,10 @@ const RewardLimits = Type.Object(
 
 const instant = Type.String({ format: 'date-time' });
 
+export const RewardAudience = Type.Union([Type.Literal('catalogue'), Type.Literal('referral')], {
+  description: 'catalogue: members redeem it for points; referral: only the referral programme gives it (hidden from the catalogue, refused for points)',
+});
+
 const rewardFields = {
   name: LocalisedText(200),
   description: Type.Optional(Nullable(LocalisedText(2000))),
@@ -42,6 +46,7 @@ const rewardFields = {
   validUntil: Type.Optional(Nullable(instant)),
   active: Type.Optional(Type.Boolean()),
   partnerId: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100 }))),
+  audience: Type.Optional(RewardAudience),
 };
 
 export const RewardBody = Type.Object(rewardFields, { additionalProperties: false });
@@ -67,13 +72,23 @@ export const Reward = Type.Object(
     validUntil: Nullable(instant),
     active: Type.Boolean(),
     partnerId: Nullable(Type.String()),
+    audience: RewardAudience,
     createdAt: instant,
     updatedAt: instant,
   },
-  { description: 'A reward of the catalogue' },
+  { description: 'A reward of the catalogue, or one the referral programme gives' },
 );
 
-export const RewardListQuery = Type.Object({ ...PageQuery, active: Type.Optional(Type.Boolean()), kind: Type.Optional(RewardKind) });
+export const RewardListQuery = Type.Object({
+  ...PageQuery,
+  active: Type.Optional(Type.Boolean()),
+  kind: Type.Optional(RewardKind),
+  audience: Type.Optional(
+    Type.Union([Type.Literal('catalogue'), Type.Literal('referral'), Type.Literal('all')], {
+      description: 'Default catalogue (what members may redeem); referral: the rewards only the referral programme gives; all: both',
+    }),
+  ),
+});
 
 const CouponStatus = Type.Union([Type.Literal('active'), Type.Literal('used'), Type.Literal('expired'), Type.Literal('cancelled')]);
 

@@ -99,7 +99,8 @@ export async function getPortalProfile(ctx: ServiceContext, member: PortalMember
 async function listAllActiveRewards(db: Trx, programId: string): Promise<RewardRow[]> {
   const rows: RewardRow[] = [];
   for (let afterId: string | undefined; ;) {
-    const page = await listRewardRows(db, programId, { active: true, afterId, limit: 200 });
+    // The catalogue only: a reward the referral programme gives is never offered for points.
+    const page = await listRewardRows(db, programId, { active: true, audience: 'catalogue', afterId, limit: 200 });
     rows.push(...page.slice(0, 200));
     if (page.length <= 200) return rows;
     afterId = page[199]?.id;

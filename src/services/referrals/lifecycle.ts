@@ -6,6 +6,13 @@
  * (members in id order, before any other lock). Every status change is a conditional update on the status it
  * leaves (`updateReferral(…, from, …)`), so a job, a review and an event racing on one referral change it once.
  *
+ * Payout: `rewardReferral` decides both sides with the domain (domain/referrals/payout.ts), locks the catalogue
+ * rewards it gives (after the members, in id order, as a redemption locks member then reward) and checks they
+ * can be given; if one cannot, nothing is given and the referral becomes reward_failed with the reason
+ * (referral.reward_failed), never `rewarded` with an empty side. A retry (services/referrals/retry-reward.ts)
+ * runs the same step again. A referral's coupon names the referral (`referral_id`) and counts in the reward's
+ * redeemed_count while it stands, like a redemption.
+ *
  * Fraud: the fraud check (services/fraud/referral-fraud.ts) runs at sign-up and at qualification; its decision
  * is applied here: reward → go on; review → flagged (referral.flagged); reject → rejected (referral.rejected).
  * The score of the latest check and the signals of every check (each with its stage and evidence) are kept on
@@ -16,7 +23,15 @@ import { DomainError } from '../../domain/errors.js';
 import type { FiredSignal, ReferralAssessment } from '../../domain/fraud/referral-risk.js';
 import { allocateClawback, earnPosting, takePosting } from '../../domain/ledger/lots.js';
 import { addDays, addMonths } from '../../domain/periods.js';
-import { capReached, orderStillQualifies, referrerPoints, type ReferralStatus } from '../../domain/referrals/referral.js';
+import { invariant } from '../../domain/invariant.js';
+import {
+  catalogueRewardsOf,
+  describePayoutFailure,
+  payoutFailures,
+  planPayout,
+  type PayoutFailure,
+} from '../../domain/referrals/payout.js';
+import { orderStillQualifies, rewardableStatuses, type ReferralStatus } from '../../domain/referrals/referral.js';
 import type { ReferralRewardSpec, ReferralSettings } from '../../domain/referrals/settings.js';
 import type { WebhookEventType } from '../../domain/webhooks/event-types.js';
 import type { ServiceContext } from '../../context.js';
@@ -36,13 +51,14 @@ import {
   updateReferral,
   type ReferralRow,
 } from '../../storage/repositories/referrals.repository.js';
-import { findReward } from '../../storage/repositories/rewards.repository.js';
+import { lockReward } from '../../storage/repositories/rewards.repository.js';
 import type { ReferralProgramsTable } from '../../storage/referrals.schema.js';
 import type { ProgramRow } from '../../storage/schema.js';
 import { enqueueOutbox } from '../../storage/outbox.js';
 import type { Trx } from '../../storage/transaction.js';
 import { assessReferral, fingerprintHashes, type ClientContext } from '../fraud/referral-fraud.js';
 import { couponExpiresAt, freshCouponCodes, newCoupon } from '../rewards/redemption-steps.js';
+import { iso } from '../views.js';
 import { referralView } from './views.js';
 
 export type { ClientContext };
@@ -62,7 +78,11 @@ export async function loadReferralProgram(db: Trx, programId: string): Promise<R
   return row ? referralProgramOf(row) : null;
 }
 
-/** What a side was given: points (with the ledger transaction and lot), or a coupon of a catalogue reward. */
+/**
+ * What a side was given: points (with the ledger transaction and lot), or a coupon of a catalogue reward.
+ * `notGiven` is only found on referrals rewarded before migration 0015; a payout now gives everything or
+ * leaves the referral reward_failed.
+ */
 export type GivenReward =
   | { points: number; transactionId: string; lotId: string }
   | { rewardId: string; couponCode: string }
@@ -156,6 +176,7 @@ export async function startReferral(
     review: null,
     referrerReward: null,
     friendReward: null,
+    payoutFailure: null,
     createdAt: now,
     updatedAt: now,
   };
@@ -224,13 +245,20 @@ export async function qualifyReferral(
   return row;
 }
 
-/** Gives one side its reward: points as a new available lot (reason "referral …"), or a reward's coupon. */
+type CatalogueReward = NonNullable<Awaited<ReturnType<typeof lockReward>>>;
+
+/**
+ * Gives one side its reward: points as a new available lot (reason "referral …"), or a reward's coupon. The
+ * caller checked under the reward's lock that the reward can be given (`payoutFailures`), so its stock is there.
+ */
 async function give(
   ctx: ServiceContext,
   trx: Trx,
   program: ProgramRow,
+  referralId: string,
   memberId: string,
   spec: ReferralRewardSpec,
+  rewards: ReadonlyMap<string, CatalogueReward>,
   reason: string,
   now: number,
 ): Promise<GivenReward> {
@@ -260,12 +288,11 @@ async function give(
   }
   // A catalogue reward is issued as the member's coupon at no points cost. Not a redemption row: a redemption
   // records the points it spent (its ledger transaction, the lots it took) so that a cancel can give them back,
-  // and here nothing was spent; the coupon names the member and the referral (campaign) instead.
-  const reward = await findReward(trx, program.id, spec.rewardId);
-  const active = reward && reward.active === 1 && (reward.validFrom === null || reward.validFrom <= now) && (reward.validUntil === null || reward.validUntil > now);
-  if (!reward || !active || !(await takeRewardUnit(trx, program.id, reward.id, now))) {
-    return { rewardId: spec.rewardId, couponCode: null, notGiven: 'reward_not_available' };
-  }
+  // and here nothing was spent. The coupon names the member, the referral (`referralId`) and a campaign
+  // instead, and counts in the reward's redeemed_count while it stands.
+  const reward = rewards.get(spec.rewardId);
+  invariant(reward !== undefined, `reward ${spec.rewardId} was not locked for the payout`);
+  invariant(await takeRewardUnit(trx, program.id, reward.id, now), `reward ${reward.id} had no stock after the payout checked it`);
   const [code] = await freshCouponCodes(trx, program, 1);
   await insertCoupons(trx, [newCoupon({
     programId: program.id,
@@ -273,17 +300,23 @@ async function give(
     rewardId: reward.id,
     memberId,
     campaign: reason,
+    referralId,
     expiresAt: couponExpiresAt(program, reward.validUntil, now),
     createdAt: now,
   })]);
   return { rewardId: reward.id, couponCode: code as string };
 }
 
+/** What rewarding a referral came to: rewarded, or reward_failed with the reason (nothing given). */
+export type RewardOutcome = { outcome: 'rewarded' } | { outcome: 'reward_failed'; failure: PayoutFailure; reason: string };
+
 /**
- * Rewards a qualified (or approved) referral on both sides. The friend gets the friend reward; the referrer
- * gets the ladder's points for their count of successful referrals (this one included) or the base reward,
- * unless the cap per referrer per period is reached — then the friend is still rewarded and the referrer's
- * side records `{capped: true}`. The caller holds both members' locks. False when it was no longer rewardable.
+ * Rewards a referral that is due (qualified, approved, or reward_failed being retried) on both sides, as
+ * domain/referrals/payout.ts plans it: the friend reward, and the referrer's ladder points or base reward unless
+ * the cap per referrer per period is reached (then the referrer's side records `{capped: true}`). The catalogue
+ * rewards it gives are locked (after the members, in id order) and checked first: if one cannot be given,
+ * nothing is given and the referral becomes reward_failed with the reason on `reason` and `payoutFailure`
+ * (referral.reward_failed). The caller holds both members' locks. Null when it was no longer rewardable.
  */
 export async function rewardReferral(
   ctx: ServiceContext,
@@ -292,28 +325,41 @@ export async function rewardReferral(
   referralProgram: ReferralProgram,
   referral: ReferralRow,
   now: number,
-): Promise<boolean> {
+): Promise<RewardOutcome | null> {
   const { settings } = referralProgram;
-  // The status changes first: a second caller's conditional update matches nothing, so nothing is given twice.
-  if (!(await updateReferral(trx, program.id, referral.id, ['qualified', 'flagged', 'signed_up'], { status: 'rewarded', rewardedAt: now, updatedAt: now }))) {
-    return false;
-  }
   const earlier = (await listReferralsOfReferrer(trx, program.id, referral.referrerMemberId)).filter(
     (r) => r.id !== referral.id && r.status === 'rewarded',
   );
   const rewardedReferrerAt = earlier.filter((r) => r.referrerReward !== null && !('capped' in (JSON.parse(r.referrerReward) as object))).map((r) => r.rewardedAt ?? r.updatedAt);
-  const reason = `referral ${referral.id}`;
-  const friendReward = await give(ctx, trx, program, referral.friendMemberId, settings.friendReward, `${reason} (friend)`, now);
+  const plan = planPayout(settings, { successfulBefore: earlier.length, rewardedReferrerAt }, now, program.timezone);
+  const needs = catalogueRewardsOf(plan);
+  const rewards = new Map<string, CatalogueReward>();
+  for (const rewardId of [...new Set(needs.map((n) => n.rewardId))].sort()) {
+    const row = await lockReward(trx, ctx.storage, program.id, rewardId);
+    if (row) rewards.set(rewardId, row);
+  }
+  const issuable = new Map([...rewards].map(([id, row]) => [id, { active: row.active === 1, validFrom: row.validFrom, validUntil: row.validUntil, stock: row.stock }]));
+  const failed = payoutFailures(needs, issuable, now);
+  if (failed.length > 0) {
+    const failure: PayoutFailure = { at: iso(now), sides: failed };
+    const reason = describePayoutFailure(failed);
+    const changes = { status: 'reward_failed' as const, reason, payoutFailure: JSON.stringify(failure), rewardedAt: null, updatedAt: now };
+    if (!(await updateReferral(trx, program.id, referral.id, rewardableStatuses, changes))) return null;
+    await message(ctx, trx, 'referral.reward_failed', await reread(trx, referral), now);
+    return { outcome: 'reward_failed', failure, reason };
+  }
+  // The status changes first: a second caller's conditional update matches nothing, so nothing is given twice.
+  const claimed = { status: 'rewarded' as const, rewardedAt: now, reason: null, payoutFailure: null, updatedAt: now };
+  if (!(await updateReferral(trx, program.id, referral.id, rewardableStatuses, claimed))) return null;
+  const label = `referral ${referral.id}`;
+  const friendReward = await give(ctx, trx, program, referral.id, referral.friendMemberId, plan.friend, rewards, `${label} (friend)`, now);
   let referrerReward: GivenSide;
-  if (capReached(settings.caps?.perReferrer ?? null, rewardedReferrerAt, now, program.timezone)) {
+  if (plan.referrer === null) {
     referrerReward = { capped: true };
   } else {
-    const points = referrerPoints(settings.referrerReward, settings.ladder, earlier.length + 1);
-    const spec: ReferralRewardSpec = 'rewardId' in settings.referrerReward ? settings.referrerReward : { points: points ?? 0 };
-    referrerReward = await give(ctx, trx, program, referral.referrerMemberId, spec, `${reason} (referrer)`, now);
-    // With a catalogue reward for the referrer, a ladder step's points come on top of the coupon.
-    if ('rewardId' in settings.referrerReward && points !== null) {
-      const bonus = await give(ctx, trx, program, referral.referrerMemberId, { points }, `${reason} (referrer, ladder)`, now);
+    referrerReward = await give(ctx, trx, program, referral.id, referral.referrerMemberId, plan.referrer.reward, rewards, `${label} (referrer)`, now);
+    if (plan.referrer.ladderPoints !== null) {
+      const bonus = await give(ctx, trx, program, referral.id, referral.referrerMemberId, { points: plan.referrer.ladderPoints }, rewards, `${label} (referrer, ladder)`, now);
       referrerReward = { ...referrerReward, ladder: bonus };
     }
   }
@@ -322,7 +368,7 @@ export async function rewardReferral(
     friendReward: JSON.stringify(friendReward),
   });
   await message(ctx, trx, 'referral.rewarded', await reread(trx, referral), now);
-  return true;
+  return { outcome: 'rewarded' };
 }
 
 interface Reversal {
@@ -390,7 +436,7 @@ export async function endOnRefund(ctx: ServiceContext, trx: Trx, referral: Refer
 }
 
 async function rejectOpen(ctx: ServiceContext, trx: Trx, referral: ReferralRow, reason: string, now: number): Promise<ReferralRow | null> {
-  if (!(await updateReferral(trx, referral.programId, referral.id, ['signed_up', 'qualified', 'flagged'], { status: 'rejected', reason, endedAt: now, updatedAt: now }))) {
+  if (!(await updateReferral(trx, referral.programId, referral.id, ['signed_up', 'qualified', 'flagged', 'reward_failed'], { status: 'rejected', reason, endedAt: now, updatedAt: now }))) {
     return null;
   }
   const after = await reread(trx, referral);
@@ -399,7 +445,7 @@ async function rejectOpen(ctx: ServiceContext, trx: Trx, referral: ReferralRow, 
 }
 
 /**
- * Rejects an open referral (signed_up, qualified or flagged) with a reason, for the review queue.
+ * Rejects an open referral (signed_up, qualified, flagged or reward_failed) with a reason, for the review queue.
  * @throws DomainError referral_not_reviewable when it already ended or was rewarded
  */
 export async function rejectReferral(ctx: ServiceContext, trx: Trx, referralRow: ReferralRow, reason: string, now: number): Promise<ReferralRow> {

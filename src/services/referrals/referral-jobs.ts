@@ -8,7 +8,9 @@
  * - rewardQualifiedReferrals: qualified referrals whose reward is due (the return window passed) are rewarded
  *   on both sides, under both members' locks (programme by programme, members in id order), after checking
  *   again under the locks that the referral is still qualified and its order still qualifies (a refund rejects
- *   it instead).
+ *   it instead). A referral whose catalogue reward cannot be given becomes reward_failed (referral.reward_failed)
+ *   and leaves the job's queue: the job does not try it again every run; an admin retries it once the reward
+ *   is fixed.
  */
 import { orderStillQualifies } from '../../domain/referrals/referral.js';
 import type { ServiceContext } from '../../context.js';
@@ -17,7 +19,7 @@ import { lockMembers } from '../../storage/repositories/members.repository.js';
 import { findProgram } from '../../storage/repositories/programs.repository.js';
 import {
   claimReferralsDueForExpiry,
-  claimReferralsDueForReward,
+  listReferralsDueForReward,
   findReferral,
   updateReferral,
 } from '../../storage/repositories/referrals.repository.js';
@@ -55,13 +57,13 @@ export async function expireReferrals(ctx: ServiceContext, batchSize = BATCH): P
   }
 }
 
-/** Rewards qualified referrals whose reward is due; returns how many it rewarded. */
+/** Rewards qualified referrals whose reward is due; returns how many it rewarded (not those that became reward_failed). */
 export async function rewardQualifiedReferrals(ctx: ServiceContext, batchSize = BATCH): Promise<number> {
   let rewarded = 0;
   for (;;) {
     const batch = await inTransaction(ctx.storage, async (trx) => {
       const now = ctx.clock.now();
-      const due = await claimReferralsDueForReward(trx, ctx.storage, now, batchSize);
+      const due = await listReferralsDueForReward(trx, now, batchSize);
       const byProgram = new Map<string, typeof due>();
       for (const referral of due) byProgram.set(referral.programId, [...(byProgram.get(referral.programId) ?? []), referral]);
       let count = 0;
@@ -69,6 +71,8 @@ export async function rewardQualifiedReferrals(ctx: ServiceContext, batchSize = 
       for (const programId of [...byProgram.keys()].sort()) {
         const referrals = byProgram.get(programId) ?? [];
         const memberIds = [...new Set(referrals.flatMap((r) => [r.referrerMemberId, r.friendMemberId]))].sort();
+        // Members first (the one lock order): the due referrals were read without a lock, and are read again below
+        // under the members' locks, so two workers never reward one twice.
         await lockMembers(trx, ctx.storage, programId, memberIds, []);
         const program = await findProgram(trx, programId);
         const referralProgram = await loadReferralProgram(trx, programId);
@@ -85,7 +89,9 @@ export async function rewardQualifiedReferrals(ctx: ServiceContext, batchSize = 
             if (await endOnRefund(ctx, trx, referral, referral.qualifyingOrderId ?? 'unknown', now)) ended += 1;
             continue;
           }
-          if (await rewardReferral(ctx, trx, program, referralProgram, referral, now)) count += 1;
+          const outcome = await rewardReferral(ctx, trx, program, referralProgram, referral, now);
+          if (outcome?.outcome === 'rewarded') count += 1;
+          else if (outcome?.outcome === 'reward_failed') ended += 1;
         }
       }
       return { claimed: due.length, count, ended };

@@ -1,9 +1,13 @@
 /**
  * The referral programme's settings (`GET/PUT /v1/referral-program`): validated by the domain, rewards checked
- * against the catalogue, stored as one row per programme.
+ * against the catalogue, stored as one row per programme. A catalogue reward named for a side must exist and be
+ * one that can be given now (active, inside its window, in stock; `checkIssuable`), so a programme is never saved
+ * with a reward its first payout would fail on. It may still fail later (deactivated, sold out, expired): the
+ * payout then leaves the referral reward_failed (services/referrals/lifecycle.ts).
  */
-import { DomainError } from '../../domain/errors.js';
+import { DomainError, type FieldError } from '../../domain/errors.js';
 import { checkReferralSettings, rewardIdsOf, type ReferralSettings, type ReferralSettingsInput } from '../../domain/referrals/settings.js';
+import { checkIssuable } from '../../domain/rewards/eligibility.js';
 import type { ServiceContext } from '../../context.js';
 import { findProgram, bumpRulesVersion } from '../../storage/repositories/programs.repository.js';
 import { findReferralProgram, upsertReferralProgram } from '../../storage/repositories/referrals.repository.js';
@@ -27,16 +31,25 @@ export async function getReferralProgram(ctx: ServiceContext, programId: string)
 /**
  * Sets the referral programme's settings (all of them: a PUT replaces). Changes apply to what happens next:
  * open referrals keep their expiry, rewards already given stay.
- * @throws DomainError validation_failed, reward_not_found (naming the field)
+ * @throws DomainError validation_failed, reward_not_found, reward_not_issuable (naming the field)
  */
 export async function putReferralProgram(ctx: ServiceContext, programId: string, input: ReferralSettingsInput): Promise<ReferralProgramView> {
   const settings = checkReferralSettings(input);
   return inTransaction(ctx.storage, async (trx) => {
     if (!(await findProgram(trx, programId))) throw new DomainError('program_not_found', `No programme ${programId}.`);
-    for (const { rewardId, pointer } of rewardIdsOf(settings)) {
-      if (!(await findReward(trx, programId, rewardId))) throw DomainError.field('reward_not_found', pointer, `No reward ${rewardId} in this programme's catalogue.`);
-    }
     const now = ctx.clock.now();
+    const named = rewardIdsOf(settings);
+    // A reward named for both sides gives two coupons per referral.
+    const units = new Map<string, number>();
+    for (const { rewardId } of named) units.set(rewardId, (units.get(rewardId) ?? 0) + 1);
+    const refusals: FieldError[] = [];
+    for (const { rewardId, pointer } of named) {
+      const reward = await findReward(trx, programId, rewardId);
+      if (!reward) throw DomainError.field('reward_not_found', pointer, `No reward ${rewardId} in this programme's catalogue.`);
+      const verdict = checkIssuable({ active: reward.active === 1, validFrom: reward.validFrom, validUntil: reward.validUntil, stock: reward.stock }, units.get(rewardId) ?? 1, now);
+      if (!verdict.ok) refusals.push({ pointer, detail: `The reward ${rewardId} cannot be given: ${verdict.detail.charAt(0).toLowerCase()}${verdict.detail.slice(1)}` });
+    }
+    if (refusals.length > 0) throw new DomainError('reward_not_issuable', refusals.map((r) => r.detail).join(' '), refusals);
     await upsertReferralProgram(trx, programId, settings.enabled, JSON.stringify(settings), now);
     // Event ingestion caches the referral programme per process by the programme's rules version.
     await bumpRulesVersion(trx, programId, now);

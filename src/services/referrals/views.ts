@@ -1,4 +1,5 @@
 /** The API's shape of a referral, built from its row; shared by the referral services and their outbox messages. */
+import type { PayoutFailure } from '../../domain/referrals/payout.js';
 import type { ReferralStatus } from '../../domain/referrals/referral.js';
 import type { ReferralRow } from '../../storage/repositories/referrals.repository.js';
 import { iso } from '../views.js';
@@ -22,6 +23,8 @@ export interface ReferralView {
   review: JsonObject | null;
   referrerReward: JsonObject | null;
   friendReward: JsonObject | null;
+  /** Why the reward could not be given, per side, while the referral is reward_failed. */
+  payoutFailure: PayoutFailure | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -50,6 +53,7 @@ export function referralView(row: ReferralRow): ReferralView {
     review: jsonOrNull(row.review),
     referrerReward: jsonOrNull(row.referrerReward),
     friendReward: jsonOrNull(row.friendReward),
+    payoutFailure: row.payoutFailure === null ? null : (JSON.parse(row.payoutFailure) as PayoutFailure),
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };

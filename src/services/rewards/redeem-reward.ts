@@ -45,7 +45,7 @@ export interface RedemptionOutcome {
 
 /**
  * Spends a member's points on a reward and issues its coupon.
- * @throws DomainError member_not_found, reward_not_found, member_blocked, reward_not_available,
+ * @throws DomainError member_not_found, reward_not_found, member_blocked, reward_not_redeemable, reward_not_available,
  *   reward_tier_required, reward_limit_reached, reward_out_of_stock, insufficient_points,
  *   idempotency_key_reused_with_different_body
  */
@@ -72,6 +72,7 @@ export async function redeemReward(
     const verdict = checkRedeemable({
       member,
       reward: {
+        audience: reward.audience === 'catalogue' ? 'catalogue' : 'referral',
         active: reward.active === 1,
         validFrom: reward.validFrom,
         validUntil: reward.validUntil,

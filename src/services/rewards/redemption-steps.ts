@@ -48,12 +48,14 @@ export function newCoupon(coupon: {
   memberId?: string | null;
   batchId?: string | null;
   campaign?: string | null;
+  referralId?: string | null;
 }): Insertable<CouponsTable> {
   return {
     redemptionId: null,
     memberId: null,
     batchId: null,
     campaign: null,
+    referralId: null,
     ...coupon,
     status: 'active',
     usedAt: null,

@@ -2,7 +2,7 @@
  * The API's shape of rewards, redemptions and coupons, built from rows. Shared by the rewards services (and the
  * CLI, later), so every answer shows a reward the same way.
  */
-import type { LocalisedText, RewardDefinition, RewardKind, RewardLimits } from '../../domain/rewards/reward.js';
+import type { LocalisedText, RewardAudience, RewardDefinition, RewardKind, RewardLimits } from '../../domain/rewards/reward.js';
 import type { TakenLot } from '../../domain/ledger/lots.js';
 import type { CouponStatus } from '../../domain/rewards/discount.js';
 import type { Selectable } from 'kysely';
@@ -75,6 +75,7 @@ export function rewardDefinition(row: RewardRow): RewardDefinition {
     validUntil: row.validUntil,
     active: row.active === 1,
     partnerId: row.partnerId,
+    audience: row.audience as RewardAudience,
   };
 }
 
@@ -96,6 +97,7 @@ export function rewardColumns(definition: RewardDefinition) {
     validUntil: definition.validUntil,
     active: definition.active ? 1 : 0,
     partnerId: definition.partnerId,
+    audience: definition.audience,
   };
 }
 

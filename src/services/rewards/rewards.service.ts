@@ -4,7 +4,7 @@
  * written. Stock set here is the number left; redemptions take from it under the reward's lock.
  */
 import { DomainError } from '../../domain/errors.js';
-import { checkRewardDefinition, type LocalisedText, type RewardDefinition, type RewardKind, type RewardLimits } from '../../domain/rewards/reward.js';
+import { checkRewardDefinition, type LocalisedText, type RewardAudience, type RewardDefinition, type RewardKind, type RewardLimits } from '../../domain/rewards/reward.js';
 import type { ServiceContext } from '../../context.js';
 import { findProgram } from '../../storage/repositories/programs.repository.js';
 import {
@@ -35,6 +35,7 @@ export interface RewardInput {
   validUntil?: string | null;
   active?: boolean;
   partnerId?: string | null;
+  audience?: RewardAudience;
 }
 
 function toInstant(value: string | null | undefined, pointer: string): number | null {
@@ -61,6 +62,7 @@ function definitionOf(input: RewardInput): RewardDefinition {
     validUntil: toInstant(input.validUntil, '/validUntil'),
     active: input.active ?? true,
     partnerId: input.partnerId ?? null,
+    audience: input.audience ?? 'catalogue',
   };
 }
 
@@ -112,6 +114,7 @@ export async function updateReward(ctx: ServiceContext, programId: string, rewar
       validUntil: patch.validUntil === undefined ? current.validUntil : toInstant(patch.validUntil, '/validUntil'),
       active: pick('active', patch.active),
       partnerId: pick('partnerId', patch.partnerId),
+      audience: pick('audience', patch.audience),
     };
     const definition = checkRewardDefinition(merged, await programCurrency(trx, programId));
     await updateRewardRow(trx, programId, rewardId, { ...rewardColumns(definition), updatedAt: ctx.clock.now() });
@@ -124,15 +127,27 @@ export async function getReward(ctx: ServiceContext, programId: string, rewardId
   return rewardView(await mustFind(ctx.storage.db, programId, rewardId));
 }
 
-/** The catalogue, oldest first, a page at a time, optionally only active ones or one kind. @throws invalid_cursor */
+/**
+ * The rewards, oldest first, a page at a time, optionally only active ones or one kind. `audience` defaults to
+ * the catalogue, what members may redeem: a shop listing `GET /v1/rewards` for its members never shows the
+ * rewards only the referral programme gives; `referral` lists those, `all` both (the dashboard).
+ * @throws invalid_cursor
+ */
 export async function listRewards(
   ctx: ServiceContext,
   programId: string,
-  query: { cursor?: string; limit?: number; active?: boolean; kind?: RewardKind } = {},
+  query: { cursor?: string; limit?: number; active?: boolean; kind?: RewardKind; audience?: RewardAudience | 'all' } = {},
 ): Promise<Page<RewardView>> {
   const limit = query.limit ?? 50;
   const afterId = query.cursor === undefined ? undefined : decodeCursor(query.cursor, isIdCursor).after;
-  const rows = await listRewardRows(ctx.storage.db, programId, { active: query.active, kind: query.kind, afterId, limit });
+  const audience = query.audience ?? 'catalogue';
+  const rows = await listRewardRows(ctx.storage.db, programId, {
+    active: query.active,
+    kind: query.kind,
+    audience: audience === 'all' ? undefined : audience,
+    afterId,
+    limit,
+  });
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return { data: page.map(rewardView), nextCursor: rows.length > limit && last ? encodeCursor({ after: last.id }) : null };

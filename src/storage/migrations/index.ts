@@ -13,6 +13,7 @@ import * as bulkOperations from './0011-bulk-operations.js';
 import * as rewardImages from './0012-reward-images.js';
 import * as memberNameSearch from './0013-member-name-search.js';
 import * as ledgerTrust from './0014-ledger-trust.js';
+import * as referralRewards from './0015-referral-rewards.js';
 
 /** Every migration, in order. A migration on main is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0012-reward-images': rewardImages,
   '0013-member-name-search': memberNameSearch,
   '0014-ledger-trust': ledgerTrust,
+  '0015-referral-rewards': referralRewards,
 };

@@ -134,16 +134,20 @@ export async function claimReferralsDueForExpiry(trx: Trx, storage: Storage, now
   return claimRows(query, storage).execute();
 }
 
-/** Claims qualified referrals whose reward is due (the return window passed), across programmes. */
-export async function claimReferralsDueForReward(trx: Trx, storage: Storage, now: number, limit: number) {
-  const query = trx
+/**
+ * Qualified referrals whose reward is due (the return window passed), across programmes, read without a lock:
+ * the reward job locks their members next (members before referrals, the one lock order) and reads each again.
+ */
+export async function listReferralsDueForReward(trx: Trx, now: number, limit: number) {
+  return trx
     .selectFrom('referrals')
     .selectAll()
     .where('status', '=', 'qualified')
     .where('rewardDueAt', '<=', now)
     .orderBy('rewardDueAt')
-    .limit(limit);
-  return claimRows(query, storage).execute();
+    .orderBy('id')
+    .limit(limit)
+    .execute();
 }
 
 const ROWS_PER_INSERT = 1_000;
@@ -207,13 +211,13 @@ export async function setReferredBy(trx: Trx, programId: string, memberId: strin
 }
 
 /**
- * Takes a unit of a reward's stock for a coupon a referral gives (unlimited stock: nothing to take). Unlike a
- * redemption it does not count in `redeemed_count`, which counts redemptions. False when no stock was left.
+ * Takes a unit of a reward's stock for a coupon a referral gives (unlimited stock: nothing to take) and counts
+ * the coupon in `redeemed_count`, as a redemption is counted. False when no stock was left.
  */
 export async function takeRewardUnit(trx: Trx, programId: string, rewardId: string, now: number): Promise<boolean> {
   const result = await trx
     .updateTable('rewards')
-    .set({ stock: sql`case when stock is null then null else stock - 1 end`, updatedAt: now })
+    .set({ stock: sql`case when stock is null then null else stock - 1 end`, redeemedCount: sql`redeemed_count + 1`, updatedAt: now })
     .where('programId', '=', programId)
     .where('id', '=', rewardId)
     .where((eb) => eb.or([eb('stock', 'is', null), eb('stock', '>', 0)]))
@@ -221,11 +225,11 @@ export async function takeRewardUnit(trx: Trx, programId: string, rewardId: stri
   return result.numUpdatedRows > 0n;
 }
 
-/** Gives back the unit of a referral coupon that was cancelled unused. */
+/** Gives back the unit of a referral coupon that was cancelled unused, and uncounts it. */
 export async function returnRewardUnit(trx: Trx, programId: string, rewardId: string, now: number): Promise<void> {
   await trx
     .updateTable('rewards')
-    .set({ stock: sql`case when stock is null then null else stock + 1 end`, updatedAt: now })
+    .set({ stock: sql`case when stock is null then null else stock + 1 end`, redeemedCount: sql`redeemed_count - 1`, updatedAt: now })
     .where('programId', '=', programId)
     .where('id', '=', rewardId)
     .execute();

@@ -35,11 +35,12 @@ export async function updateReward(trx: Trx, programId: string, rewardId: string
 export async function listRewards(
   db: Trx,
   programId: string,
-  filter: { active?: boolean; kind?: string; afterId?: string; limit: number },
+  filter: { active?: boolean; kind?: string; audience?: string; afterId?: string; limit: number },
 ) {
   let query = db.selectFrom('rewards').selectAll().where('programId', '=', programId);
   if (filter.active !== undefined) query = query.where('active', '=', filter.active ? 1 : 0);
   if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
+  if (filter.audience !== undefined) query = query.where('audience', '=', filter.audience);
   if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
   return query.orderBy('id').limit(filter.limit + 1).execute();
 }

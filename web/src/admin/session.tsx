@@ -110,6 +110,11 @@ export function mayWriteMembers(role: Role | null): boolean {
   return role === 'owner' || role === 'manager' || role === 'support';
 }
 
+/** Whether a role holds referrals:review (src/domain/roles.ts: owner, manager, support); the server checks regardless. */
+export function mayReviewReferrals(role: Role | null): boolean {
+  return role === 'owner' || role === 'manager' || role === 'support';
+}
+
 export function useSession(): SessionValue {
   const value = useContext(SessionContext);
   if (!value) throw new Error('useSession outside SessionProvider');

@@ -3142,7 +3142,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the rewards catalogue, oldest first */
+        /**
+         * List the rewards catalogue, oldest first
+         * @description By default the catalogue members redeem from (`audience=catalogue`); `audience=referral` lists the rewards only the referral programme gives, `audience=all` both.
+         */
         get: {
             parameters: {
                 query?: {
@@ -3152,6 +3155,8 @@ export interface paths {
                     active?: boolean;
                     /** @description discount_fixed (value: minor units), discount_percent (value: 1..100, maxDiscount), free_product (sku), gift_card (value), experience, donation */
                     kind?: "discount_fixed" | "discount_percent" | "free_product" | "gift_card" | "experience" | "donation";
+                    /** @description Default catalogue (what members may redeem); referral: the rewards only the referral programme gives; all: both */
+                    audience?: "catalogue" | "referral" | "all";
                 };
                 header?: never;
                 path?: never;
@@ -3197,6 +3202,8 @@ export interface paths {
                                 validUntil: string | null;
                                 active: boolean;
                                 partnerId: string | null;
+                                /** @description catalogue: members redeem it for points; referral: only the referral programme gives it (hidden from the catalogue, refused for points) */
+                                audience: "catalogue" | "referral";
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */
@@ -3277,11 +3284,13 @@ export interface paths {
                         validUntil?: string | null;
                         active?: boolean;
                         partnerId?: string | null;
+                        /** @description catalogue: members redeem it for points; referral: only the referral programme gives it (hidden from the catalogue, refused for points) */
+                        audience?: "catalogue" | "referral";
                     };
                 };
             };
             responses: {
-                /** @description A reward of the catalogue */
+                /** @description A reward of the catalogue, or one the referral programme gives */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -3318,6 +3327,8 @@ export interface paths {
                             validUntil: string | null;
                             active: boolean;
                             partnerId: string | null;
+                            /** @description catalogue: members redeem it for points; referral: only the referral programme gives it (hidden from the catalogue, refused for points) */
+                            audience: "catalogue" | "referral";
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -3388,7 +3399,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description A reward of the catalogue */
+                /** @description A reward of the catalogue, or one the referral programme gives */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3425,6 +3436,8 @@ export interface paths {
                             validUntil: string | null;
                             active: boolean;
                             partnerId: string | null;
+                            /** @description catalogue: members redeem it for points; referral: only the referral programme gives it (hidden from the catalogue, refused for points) */
+                            audience: "catalogue" | "referral";
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -3506,11 +3519,13 @@ export interface paths {
                         validUntil?: string | null;
                         active?: boolean;
                         partnerId?: string | null;
+                        /** @description catalogue: members redeem it for points; referral: only the referral programme gives it (hidden from the catalogue, refused for points) */
+                        audience?: "catalogue" | "referral";
                     };
                 };
             };
             responses: {
-                /** @description A reward of the catalogue */
+                /** @description A reward of the catalogue, or one the referral programme gives */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3547,6 +3562,8 @@ export interface paths {
                             validUntil: string | null;
                             active: boolean;
                             partnerId: string | null;
+                            /** @description catalogue: members redeem it for points; referral: only the referral programme gives it (hidden from the catalogue, refused for points) */
+                            audience: "catalogue" | "referral";
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -3636,7 +3653,7 @@ export interface paths {
                             data: {
                                 id: string;
                                 memberId: string;
-                                /** @description A reward of the catalogue */
+                                /** @description A reward of the catalogue, or one the referral programme gives */
                                 reward: {
                                     id: string;
                                     name: string | {
@@ -3668,6 +3685,8 @@ export interface paths {
                                     validUntil: string | null;
                                     active: boolean;
                                     partnerId: string | null;
+                                    /** @description catalogue: members redeem it for points; referral: only the referral programme gives it (hidden from the catalogue, refused for points) */
+                                    audience: "catalogue" | "referral";
                                     /** Format: date-time */
                                     createdAt: string;
                                     /** Format: date-time */
@@ -3765,7 +3784,7 @@ export interface paths {
                         "application/json": {
                             id: string;
                             memberId: string;
-                            /** @description A reward of the catalogue */
+                            /** @description A reward of the catalogue, or one the referral programme gives */
                             reward: {
                                 id: string;
                                 name: string | {
@@ -3797,6 +3816,8 @@ export interface paths {
                                 validUntil: string | null;
                                 active: boolean;
                                 partnerId: string | null;
+                                /** @description catalogue: members redeem it for points; referral: only the referral programme gives it (hidden from the catalogue, refused for points) */
+                                audience: "catalogue" | "referral";
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */
@@ -3830,7 +3851,7 @@ export interface paths {
                         "application/json": {
                             id: string;
                             memberId: string;
-                            /** @description A reward of the catalogue */
+                            /** @description A reward of the catalogue, or one the referral programme gives */
                             reward: {
                                 id: string;
                                 name: string | {
@@ -3862,6 +3883,8 @@ export interface paths {
                                 validUntil: string | null;
                                 active: boolean;
                                 partnerId: string | null;
+                                /** @description catalogue: members redeem it for points; referral: only the referral programme gives it (hidden from the catalogue, refused for points) */
+                                audience: "catalogue" | "referral";
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */
@@ -3976,7 +3999,7 @@ export interface paths {
                         "application/json": {
                             id: string;
                             memberId: string;
-                            /** @description A reward of the catalogue */
+                            /** @description A reward of the catalogue, or one the referral programme gives */
                             reward: {
                                 id: string;
                                 name: string | {
@@ -4008,6 +4031,8 @@ export interface paths {
                                 validUntil: string | null;
                                 active: boolean;
                                 partnerId: string | null;
+                                /** @description catalogue: members redeem it for points; referral: only the referral programme gives it (hidden from the catalogue, refused for points) */
+                                audience: "catalogue" | "referral";
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */
@@ -4099,7 +4124,7 @@ export interface paths {
                         "application/json": {
                             id: string;
                             memberId: string;
-                            /** @description A reward of the catalogue */
+                            /** @description A reward of the catalogue, or one the referral programme gives */
                             reward: {
                                 id: string;
                                 name: string | {
@@ -4131,6 +4156,8 @@ export interface paths {
                                 validUntil: string | null;
                                 active: boolean;
                                 partnerId: string | null;
+                                /** @description catalogue: members redeem it for points; referral: only the referral programme gives it (hidden from the catalogue, refused for points) */
+                                audience: "catalogue" | "referral";
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */
@@ -4246,7 +4273,7 @@ export interface paths {
                             reason?: "used" | "expired" | "cancelled" | "refunded" | "product_not_in_basket";
                             status: "active" | "used" | "expired" | "cancelled";
                             expiresAt: string | null;
-                            /** @description A reward of the catalogue */
+                            /** @description A reward of the catalogue, or one the referral programme gives */
                             reward: {
                                 id: string;
                                 name: string | {
@@ -4278,6 +4305,8 @@ export interface paths {
                                 validUntil: string | null;
                                 active: boolean;
                                 partnerId: string | null;
+                                /** @description catalogue: members redeem it for points; referral: only the referral programme gives it (hidden from the catalogue, refused for points) */
+                                audience: "catalogue" | "referral";
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */
@@ -4381,7 +4410,7 @@ export interface paths {
                             expiresAt: string | null;
                             usedAt: string | null;
                             orderId: string | null;
-                            /** @description A reward of the catalogue */
+                            /** @description A reward of the catalogue, or one the referral programme gives */
                             reward: {
                                 id: string;
                                 name: string | {
@@ -4413,6 +4442,8 @@ export interface paths {
                                 validUntil: string | null;
                                 active: boolean;
                                 partnerId: string | null;
+                                /** @description catalogue: members redeem it for points; referral: only the referral programme gives it (hidden from the catalogue, refused for points) */
+                                audience: "catalogue" | "referral";
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */
@@ -4609,7 +4640,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description A reward of the catalogue */
+                /** @description A reward of the catalogue, or one the referral programme gives */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4646,6 +4677,8 @@ export interface paths {
                             validUntil: string | null;
                             active: boolean;
                             partnerId: string | null;
+                            /** @description catalogue: members redeem it for points; referral: only the referral programme gives it (hidden from the catalogue, refused for points) */
+                            audience: "catalogue" | "referral";
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -4722,7 +4755,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description A reward of the catalogue */
+                /** @description A reward of the catalogue, or one the referral programme gives */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4759,6 +4792,8 @@ export interface paths {
                             validUntil: string | null;
                             active: boolean;
                             partnerId: string | null;
+                            /** @description catalogue: members redeem it for points; referral: only the referral programme gives it (hidden from the catalogue, refused for points) */
+                            audience: "catalogue" | "referral";
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -6566,14 +6601,14 @@ export interface paths {
                             referrerReward: {
                                 points: number;
                             } | {
-                                /** @description A reward of the catalogue, issued as a coupon at no points cost */
+                                /** @description A reward (best one of audience referral), issued as a coupon at no points cost; it must be active, in its window and in stock when saved */
                                 rewardId: string;
                             };
                             /** @description Points, or a catalogue reward */
                             friendReward: {
                                 points: number;
                             } | {
-                                /** @description A reward of the catalogue, issued as a coupon at no points cost */
+                                /** @description A reward (best one of audience referral), issued as a coupon at no points cost; it must be active, in its window and in stock when saved */
                                 rewardId: string;
                             };
                             qualification: {
@@ -6660,14 +6695,14 @@ export interface paths {
                         referrerReward: {
                             points: number;
                         } | {
-                            /** @description A reward of the catalogue, issued as a coupon at no points cost */
+                            /** @description A reward (best one of audience referral), issued as a coupon at no points cost; it must be active, in its window and in stock when saved */
                             rewardId: string;
                         };
                         /** @description Points, or a catalogue reward */
                         friendReward: {
                             points: number;
                         } | {
-                            /** @description A reward of the catalogue, issued as a coupon at no points cost */
+                            /** @description A reward (best one of audience referral), issued as a coupon at no points cost; it must be active, in its window and in stock when saved */
                             rewardId: string;
                         };
                         qualification: {
@@ -6714,14 +6749,14 @@ export interface paths {
                             referrerReward: {
                                 points: number;
                             } | {
-                                /** @description A reward of the catalogue, issued as a coupon at no points cost */
+                                /** @description A reward (best one of audience referral), issued as a coupon at no points cost; it must be active, in its window and in stock when saved */
                                 rewardId: string;
                             };
                             /** @description Points, or a catalogue reward */
                             friendReward: {
                                 points: number;
                             } | {
-                                /** @description A reward of the catalogue, issued as a coupon at no points cost */
+                                /** @description A reward (best one of audience referral), issued as a coupon at no points cost; it must be active, in its window and in stock when saved */
                                 rewardId: string;
                             };
                             qualification: {
@@ -6936,7 +6971,8 @@ export interface paths {
             parameters: {
                 query?: {
                     referrerId?: string;
-                    status?: "signed_up" | "qualified" | "rewarded" | "flagged" | "rejected" | "expired" | "reversed";
+                    /** @description reward_failed: the reward was due but a catalogue reward could not be given; nothing was given until a retry pays it */
+                    status?: "signed_up" | "qualified" | "rewarded" | "flagged" | "rejected" | "expired" | "reversed" | "reward_failed";
                     /** @description nextCursor of the previous page */
                     cursor?: string;
                     limit?: number;
@@ -6959,7 +6995,8 @@ export interface paths {
                                 referrerId: string;
                                 friendId: string;
                                 code: string;
-                                status: "signed_up" | "qualified" | "rewarded" | "flagged" | "rejected" | "expired" | "reversed";
+                                /** @description reward_failed: the reward was due but a catalogue reward could not be given; nothing was given until a retry pays it */
+                                status: "signed_up" | "qualified" | "rewarded" | "flagged" | "rejected" | "expired" | "reversed" | "reward_failed";
                                 /** @description The fraud score of the latest check */
                                 score: number;
                                 /** @description The fraud signals that fired, each with its weight, evidence and stage */
@@ -6982,6 +7019,16 @@ export interface paths {
                                 } | null;
                                 friendReward: {
                                     [key: string]: unknown;
+                                } | null;
+                                payoutFailure: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    sides: {
+                                        side: "friend" | "referrer";
+                                        rewardId: string;
+                                        reason: "reward_not_found" | "reward_inactive" | "reward_not_yet_valid" | "reward_expired" | "reward_out_of_stock";
+                                        detail: string;
+                                    }[];
                                 } | null;
                                 /** Format: date-time */
                                 createdAt: string;
@@ -7059,7 +7106,8 @@ export interface paths {
                             referrerId: string;
                             friendId: string;
                             code: string;
-                            status: "signed_up" | "qualified" | "rewarded" | "flagged" | "rejected" | "expired" | "reversed";
+                            /** @description reward_failed: the reward was due but a catalogue reward could not be given; nothing was given until a retry pays it */
+                            status: "signed_up" | "qualified" | "rewarded" | "flagged" | "rejected" | "expired" | "reversed" | "reward_failed";
                             /** @description The fraud score of the latest check */
                             score: number;
                             /** @description The fraud signals that fired, each with its weight, evidence and stage */
@@ -7082,6 +7130,16 @@ export interface paths {
                             } | null;
                             friendReward: {
                                 [key: string]: unknown;
+                            } | null;
+                            payoutFailure: {
+                                /** Format: date-time */
+                                at: string;
+                                sides: {
+                                    side: "friend" | "referrer";
+                                    rewardId: string;
+                                    reason: "reward_not_found" | "reward_inactive" | "reward_not_yet_valid" | "reward_expired" | "reward_out_of_stock";
+                                    detail: string;
+                                }[];
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
@@ -7160,7 +7218,8 @@ export interface paths {
                                 referralId: string;
                                 /** @description Masked: "A*** d*** V***" or "a***@example.com" */
                                 friend: string;
-                                status: "signed_up" | "qualified" | "rewarded" | "flagged" | "rejected" | "expired" | "reversed";
+                                /** @description reward_failed: the reward was due but a catalogue reward could not be given; nothing was given until a retry pays it */
+                                status: "signed_up" | "qualified" | "rewarded" | "flagged" | "rejected" | "expired" | "reversed" | "reward_failed";
                                 /** Format: date-time */
                                 signedUpAt: string;
                                 reward: {
@@ -7374,7 +7433,8 @@ export interface paths {
                             referrerId: string;
                             friendId: string;
                             code: string;
-                            status: "signed_up" | "qualified" | "rewarded" | "flagged" | "rejected" | "expired" | "reversed";
+                            /** @description reward_failed: the reward was due but a catalogue reward could not be given; nothing was given until a retry pays it */
+                            status: "signed_up" | "qualified" | "rewarded" | "flagged" | "rejected" | "expired" | "reversed" | "reward_failed";
                             /** @description The fraud score of the latest check */
                             score: number;
                             /** @description The fraud signals that fired, each with its weight, evidence and stage */
@@ -7397,6 +7457,16 @@ export interface paths {
                             } | null;
                             friendReward: {
                                 [key: string]: unknown;
+                            } | null;
+                            payoutFailure: {
+                                /** Format: date-time */
+                                at: string;
+                                sides: {
+                                    side: "friend" | "referrer";
+                                    rewardId: string;
+                                    reason: "reward_not_found" | "reward_inactive" | "reward_not_yet_valid" | "reward_expired" | "reward_out_of_stock";
+                                    detail: string;
+                                }[];
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
@@ -7500,7 +7570,8 @@ export interface paths {
                             referrerId: string;
                             friendId: string;
                             code: string;
-                            status: "signed_up" | "qualified" | "rewarded" | "flagged" | "rejected" | "expired" | "reversed";
+                            /** @description reward_failed: the reward was due but a catalogue reward could not be given; nothing was given until a retry pays it */
+                            status: "signed_up" | "qualified" | "rewarded" | "flagged" | "rejected" | "expired" | "reversed" | "reward_failed";
                             /** @description The fraud score of the latest check */
                             score: number;
                             /** @description The fraud signals that fired, each with its weight, evidence and stage */
@@ -7523,6 +7594,16 @@ export interface paths {
                             } | null;
                             friendReward: {
                                 [key: string]: unknown;
+                            } | null;
+                            payoutFailure: {
+                                /** Format: date-time */
+                                at: string;
+                                sides: {
+                                    side: "friend" | "referrer";
+                                    rewardId: string;
+                                    reason: "reward_not_found" | "reward_inactive" | "reward_not_yet_valid" | "reward_expired" | "reward_out_of_stock";
+                                    detail: string;
+                                }[];
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
@@ -7569,6 +7650,136 @@ export interface paths {
                 };
                 /** @description Problem details */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/referrals/{id}/retry-reward": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay a referral whose reward failed
+         * @description For a referral in reward_failed (a catalogue reward could not be given: inactive, outside its window, out of stock). Fix the reward or the referral programme first; the retry pays both sides as the payout would now. Idempotent: concurrent retries pay once, and a retry of a rewarded referral answers it unchanged. A reward that still cannot be given is 422 reward_not_issuable and writes nothing.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A referral: a friend brought in by a referrer, through its states */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            referrerId: string;
+                            friendId: string;
+                            code: string;
+                            /** @description reward_failed: the reward was due but a catalogue reward could not be given; nothing was given until a retry pays it */
+                            status: "signed_up" | "qualified" | "rewarded" | "flagged" | "rejected" | "expired" | "reversed" | "reward_failed";
+                            /** @description The fraud score of the latest check */
+                            score: number;
+                            /** @description The fraud signals that fired, each with its weight, evidence and stage */
+                            signals: {
+                                [key: string]: unknown;
+                            }[];
+                            qualifyingOrderId: string | null;
+                            qualifyingTotal: number | null;
+                            expiresAt: string | null;
+                            qualifiedAt: string | null;
+                            rewardDueAt: string | null;
+                            rewardedAt: string | null;
+                            endedAt: string | null;
+                            reason: string | null;
+                            review: {
+                                [key: string]: unknown;
+                            } | null;
+                            referrerReward: {
+                                [key: string]: unknown;
+                            } | null;
+                            friendReward: {
+                                [key: string]: unknown;
+                            } | null;
+                            payoutFailure: {
+                                /** Format: date-time */
+                                at: string;
+                                sides: {
+                                    side: "friend" | "referrer";
+                                    rewardId: string;
+                                    reason: "reward_not_found" | "reward_inactive" | "reward_not_yet_valid" | "reward_expired" | "reward_out_of_stock";
+                                    detail: string;
+                                }[];
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Problem details */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9336,7 +9547,7 @@ export interface paths {
                             data: {
                                 id: string;
                                 memberId: string;
-                                /** @description A reward of the catalogue */
+                                /** @description A reward of the catalogue, or one the referral programme gives */
                                 reward: {
                                     id: string;
                                     name: string | {
@@ -9368,6 +9579,8 @@ export interface paths {
                                     validUntil: string | null;
                                     active: boolean;
                                     partnerId: string | null;
+                                    /** @description catalogue: members redeem it for points; referral: only the referral programme gives it (hidden from the catalogue, refused for points) */
+                                    audience: "catalogue" | "referral";
                                     /** Format: date-time */
                                     createdAt: string;
                                     /** Format: date-time */
@@ -9456,7 +9669,7 @@ export interface paths {
                         "application/json": {
                             id: string;
                             memberId: string;
-                            /** @description A reward of the catalogue */
+                            /** @description A reward of the catalogue, or one the referral programme gives */
                             reward: {
                                 id: string;
                                 name: string | {
@@ -9488,6 +9701,8 @@ export interface paths {
                                 validUntil: string | null;
                                 active: boolean;
                                 partnerId: string | null;
+                                /** @description catalogue: members redeem it for points; referral: only the referral programme gives it (hidden from the catalogue, refused for points) */
+                                audience: "catalogue" | "referral";
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */
@@ -9521,7 +9736,7 @@ export interface paths {
                         "application/json": {
                             id: string;
                             memberId: string;
-                            /** @description A reward of the catalogue */
+                            /** @description A reward of the catalogue, or one the referral programme gives */
                             reward: {
                                 id: string;
                                 name: string | {
@@ -9553,6 +9768,8 @@ export interface paths {
                                 validUntil: string | null;
                                 active: boolean;
                                 partnerId: string | null;
+                                /** @description catalogue: members redeem it for points; referral: only the referral programme gives it (hidden from the catalogue, refused for points) */
+                                audience: "catalogue" | "referral";
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */
@@ -9754,7 +9971,8 @@ export interface paths {
                                 referralId: string;
                                 /** @description Masked: "A*** d*** V***" or "a***@example.com" */
                                 friend: string;
-                                status: "signed_up" | "qualified" | "rewarded" | "flagged" | "rejected" | "expired" | "reversed";
+                                /** @description reward_failed: the reward was due but a catalogue reward could not be given; nothing was given until a retry pays it */
+                                status: "signed_up" | "qualified" | "rewarded" | "flagged" | "rejected" | "expired" | "reversed" | "reward_failed";
                                 /** Format: date-time */
                                 signedUpAt: string;
                                 reward: {

@@ -133,10 +133,14 @@ export function ReferralProgramForm(props: { program: ReferralProgram | null; cu
 
   const values = form.values;
   const digits = minorUnitDigits(currency);
-  const rewardOptions = rewards.map((reward) => ({
+  // Rewards only the referral programme gives first: a catalogue reward also stays on sale for points.
+  const optionOf = (reward: Reward) => ({
     value: reward.id,
     label: reward.active ? localized(reward.name) : t('referralProgram.inactiveReward', { name: localized(reward.name) }),
-  }));
+  });
+  const rewardOptions = (['referral', 'catalogue'] as const)
+    .map((audience) => ({ group: t(`rewards.audiences.${audience}`), items: rewards.filter((reward) => reward.audience === audience).map(optionOf) }))
+    .filter((group) => group.items.length > 0);
 
   const addStep = () => {
     const key = randomId('step-');

@@ -50,6 +50,7 @@ const coffee: Reward = {
   validUntil: null,
   active: true,
   partnerId: null,
+  audience: 'catalogue',
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
 };
@@ -181,6 +182,36 @@ describe('referral programme page', { timeout: 20_000 }, () => {
     expect(field.getAttribute('aria-invalid')).toBe('true');
     expect(field.getAttribute('aria-describedby')?.split(' ')).toContain(message.id);
     expect(group('Reward for the referrer').queryByText(detail)).toBeNull();
+  });
+
+  it('offers the referral-only rewards first, then the catalogue, from the list of all rewards', async () => {
+    const welcome: Reward = { ...coffee, id: 'rwd_welcome', name: { en: 'Welcome gift', nl: 'Welkomstcadeau' }, audience: 'referral' };
+    current = stubFor('owner', { 'GET /v1/rewards': { status: 200, body: { data: [coffee, welcome], nextCursor: null } } });
+    renderAdminPage(<ReferralProgramPage />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit settings' }));
+    fireEvent.click(group('Reward for the friend').getByLabelText(/^Reward/));
+    const listbox = await screen.findByRole('listbox');
+    expect([...listbox.querySelectorAll('[role="option"], .mantine-Select-groupLabel')].map((element) => element.textContent)).toEqual([
+      'Referral programme only', 'Welcome gift', 'Catalogue (for points)', 'Free coffee',
+    ]);
+    const queries = current.requests.filter((request) => new URL(request.url).pathname === '/v1/rewards').map((request) => new URL(request.url).searchParams.get('audience'));
+    expect(new Set(queries)).toEqual(new Set(['all']));
+  });
+
+  it("shows a reward that cannot be given under the friend's reward", async () => {
+    const detail = 'The reward rwd_coffee cannot be given: the reward is inactive.';
+    current = stubFor('owner', {
+      'PUT /v1/referral-program': {
+        status: 422,
+        body: { title: 'The reward cannot be given now', status: 422, code: 'reward_not_issuable', detail, errors: [{ pointer: '/friendReward/rewardId', detail }] },
+      },
+    });
+    renderAdminPage(<ReferralProgramPage />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit settings' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+    const friend = group('Reward for the friend');
+    expect(await friend.findByText(detail)).toBeTruthy();
+    expect(friend.getByLabelText(/^Reward/).getAttribute('aria-invalid')).toBe('true');
   });
 
   it('shows the funnel with the conversion of each step, the figures and the top referrers, for the chosen period', async () => {

@@ -245,10 +245,11 @@ export function ReferralProgramPage() {
   const [editing, setEditing] = useState(false);
   const settings = useQuery({ queryKey: ['referral-program'], queryFn: async () => unwrap(await api().GET('/v1/referral-program')) });
   const program = useQuery({ queryKey: ['program'], queryFn: async () => unwrap(await api().GET('/v1/program')) });
-  // For the names of catalogue rewards; the same list (and cache entry) as the rewards page.
+  // For the names and choice of rewards, catalogue and referral-only; the same list (and cache entry) as the
+  // rewards page showing all.
   const rewards = useQuery({
-    queryKey: ['rewards'],
-    queryFn: async () => unwrap(await api().GET('/v1/rewards', { params: { query: { limit: 200 } } })),
+    queryKey: ['rewards', 'all'],
+    queryFn: async () => unwrap(await api().GET('/v1/rewards', { params: { query: { audience: 'all', limit: 200 } } })),
   });
 
   const notSetUp = settings.error instanceof ProblemError && settings.error.code === 'referral_not_found';

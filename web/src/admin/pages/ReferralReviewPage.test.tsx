@@ -1,6 +1,7 @@
-import { screen, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import type { paths } from '../../api/schema';
+import type { Role } from '../../api/types';
 import { renderAdminPage, sampleProgram, sessionAs, stubApi } from '../../test-utils';
 import { ReferralReviewPage } from './ReferralReviewPage';
 
@@ -22,6 +23,7 @@ const base: Omit<Referral, 'id' | 'code' | 'score' | 'signals'> = {
   review: null,
   referrerReward: null,
   friendReward: null,
+  payoutFailure: null,
   createdAt: '2026-03-10T12:00:00.000Z',
   updatedAt: '2026-03-10T12:00:00.000Z',
 };
@@ -58,17 +60,44 @@ const reviewed: Referral = {
   review: { action: 'approve', reason: 'Siblings sharing the family tablet', at: '2026-03-11T09:30:00.000Z' },
 };
 
-function stub(referral: Referral) {
+/** A referral whose friend reward was switched off after the programme was saved: nothing was given. */
+const failed: Referral = {
+  ...base,
+  id: 'ref_3',
+  code: 'CARLA2026',
+  status: 'reward_failed',
+  score: 0,
+  signals: [],
+  qualifyingOrderId: 'ord_9',
+  qualifyingTotal: 2500,
+  qualifiedAt: '2026-03-12T10:00:00.000Z',
+  reason: "The friend's reward rwd_gift cannot be given: the reward is inactive.",
+  payoutFailure: { at: '2026-03-12T10:00:00.000Z', sides: [{ side: 'friend', rewardId: 'rwd_gift', reason: 'reward_inactive', detail: 'The reward is inactive.' }] },
+};
+
+const gift = {
+  id: 'rwd_gift', name: { en: 'Welcome gift', nl: 'Welkomstcadeau' }, description: null, pointsCost: 100, kind: 'experience' as const, value: null, currency: null,
+  maxDiscount: null, sku: null, stock: 3, redeemedCount: 0, imageUrl: null, limits: null, tiers: null, validFrom: null, validUntil: null, active: false,
+  partnerId: null, audience: 'referral' as const, createdAt: '2026-03-01T00:00:00.000Z', updatedAt: '2026-03-12T00:00:00.000Z',
+};
+
+function stub(referral: Referral, extra: Parameters<typeof stubApi>[0] = {}, role: Role = 'support') {
   const list: ReferralList = { data: [referral], nextCursor: null };
   return stubApi({
-    'GET /v1/auth/session': { status: 200, body: sessionAs('support') },
+    'GET /v1/auth/session': { status: 200, body: sessionAs(role) },
     'GET /v1/program': { status: 200, body: sampleProgram },
     'GET /v1/referrals': { status: 200, body: list },
+    'GET /v1/rewards': { status: 200, body: { data: [gift], nextCursor: null } },
+    ...extra,
   });
 }
 
 let current = stub(flagged);
 vi.stubGlobal('fetch', (request: Request) => current.fetch(request));
+
+/** The input of a Mantine Select by its label (its dropdown list carries the same label). */
+const inputLabelled = (label: string | RegExp, container: HTMLElement = document.body) =>
+  within(container).getAllByLabelText(label).find((element) => element.tagName === 'INPUT') as HTMLElement;
 
 /** The labelled value `label` shows inside `container` (a description list). */
 function valueOf(container: HTMLElement, label: string): string | null | undefined {
@@ -127,5 +156,62 @@ describe('referral review', () => {
     expect(within(card).getByText(/^Approved on .*: Siblings sharing the family tablet$/)).toBeTruthy();
     expect(valueOf(signal(card, 'Same IP address as the referrer'), 'IP address (hashed)')).toBe('ip#1234567890');
     expect(card.textContent).not.toContain('{');
+  });
+
+  /** Chooses the failed payouts in the status list, as a support agent would. */
+  async function showFailedPayouts() {
+    await screen.findByRole('article');
+    fireEvent.click(inputLabelled('Status'));
+    fireEvent.click(await screen.findByRole('option', { name: 'Reward failed', hidden: true }));
+  }
+
+  it('lists failed payouts with the reason in words and pays one with Retry', async () => {
+    const paid: Referral = { ...failed, status: 'rewarded', reason: null, payoutFailure: null, rewardedAt: '2026-03-15T12:00:00.000Z' };
+    current = stub(failed, {
+      'GET /v1/referrals': [
+        { status: 200, body: { data: [failed], nextCursor: null } },
+        { status: 200, body: { data: [failed], nextCursor: null } },
+        { status: 200, body: { data: [], nextCursor: null } },
+      ],
+      'POST /v1/referrals/ref_3/retry-reward': { status: 200, body: paid },
+    });
+    renderAdminPage(<ReferralReviewPage />);
+    await showFailedPayouts();
+    const card = await screen.findByRole('article', { name: 'Referral with code CARLA2026' });
+    expect(within(card).getByText('Reward failed')).toBeTruthy();
+    expect(await within(card).findByText("The friend's reward Welcome gift: the reward is inactive")).toBeTruthy();
+    expect(within(card).getByText(/^Nothing was given to either side\./)).toBeTruthy();
+    expect(card.textContent).not.toContain('reward_inactive');
+    const queues = current.requests.filter((r) => new URL(r.url).pathname === '/v1/referrals').map((r) => new URL(r.url).searchParams.get('status'));
+    expect(queues).toEqual(['flagged', 'reward_failed']);
+
+    fireEvent.click(within(card).getByRole('button', { name: 'Retry the reward' }));
+    // Paid: the queue is read again and the referral has left it.
+    await waitFor(() => expect(screen.queryByRole('article', { name: 'Referral with code CARLA2026' })).toBeNull());
+    expect(current.requests.filter((r) => r.method === 'POST').map((r) => new URL(r.url).pathname)).toEqual(['/v1/referrals/ref_3/retry-reward']);
+  });
+
+  it("shows why a retry still failed, in the server's words, on that referral", async () => {
+    const detail = "The friend's reward rwd_gift cannot be given: the reward is out of stock.";
+    current = stub(failed, {
+      'POST /v1/referrals/ref_3/retry-reward': { status: 422, body: { title: 'The reward cannot be given now', status: 422, code: 'reward_not_issuable', detail } },
+    });
+    renderAdminPage(<ReferralReviewPage />);
+    await showFailedPayouts();
+    const card = await screen.findByRole('article', { name: 'Referral with code CARLA2026' });
+    fireEvent.click(within(card).getByRole('button', { name: 'Retry the reward' }));
+    const alert = (await within(card).findByText(detail)).closest('[role="alert"]') as HTMLElement;
+    expect(within(alert).getByText('The reward still cannot be given')).toBeTruthy();
+    // Still in the queue, with its Retry button, for when the reward is fixed.
+    expect(within(card).getByRole('button', { name: 'Retry the reward' })).toBeTruthy();
+  });
+
+  it('offers an analyst no Retry or review buttons: reading is not reviewing', async () => {
+    current = stub(failed, {}, 'analyst');
+    renderAdminPage(<ReferralReviewPage />);
+    await showFailedPayouts();
+    const card = await screen.findByRole('article', { name: 'Referral with code CARLA2026' });
+    expect(await within(card).findByText("The friend's reward Welcome gift: the reward is inactive")).toBeTruthy();
+    expect(within(card).queryByRole('button')).toBeNull();
   });
 });

@@ -10,6 +10,10 @@ type Reward = paths['/v1/rewards']['get']['responses'][200]['content']['applicat
 let current = stubApi({});
 vi.stubGlobal('fetch', (request: Request) => current.fetch(request));
 
+/** The input of a Mantine Select by its label (its dropdown list carries the same label). */
+const inputLabelled = (label: string | RegExp, container: HTMLElement = document.body) =>
+  within(container).getAllByLabelText(label).find((element) => element.tagName === 'INPUT') as HTMLElement;
+
 const coffee: Reward = {
   id: 'rwd_1',
   name: { en: 'Free coffee', nl: 'Gratis koffie' },
@@ -29,6 +33,7 @@ const coffee: Reward = {
   validUntil: null,
   active: true,
   partnerId: null,
+  audience: 'catalogue',
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
 };
@@ -119,5 +124,53 @@ describe('rewards page', () => {
     expect(screen.queryByRole('button', { name: 'Edit Free coffee' })).toBeNull();
     expect(screen.queryByRole('button', { name: 'New reward' })).toBeNull();
     expect(screen.queryByRole('button', { name: /picture/ })).toBeNull();
+  });
+});
+
+describe('who gets a reward', () => {
+  const welcome: Reward = { ...coffee, id: 'rwd_3', name: { en: 'Welcome gift', nl: 'Welkomstcadeau' }, audience: 'referral' };
+
+  beforeEach(() => {
+    current = stubApi({
+      'GET /v1/auth/session': { status: 200, body: sessionAs('manager') },
+      'GET /v1/rewards': { status: 200, body: { data: [coffee, welcome], nextCursor: null } },
+      'POST /v1/rewards': { status: 201, body: welcome },
+    });
+    renderWithProviders(
+      <SignedIn>
+        <RewardsPage />
+      </SignedIn>,
+    );
+  });
+
+  const listQueries = () =>
+    current.requests.filter((r) => r.method === 'GET' && new URL(r.url).pathname === '/v1/rewards').map((r) => new URL(r.url).searchParams.get('audience'));
+
+  it('lists every reward with who gets it, and filters by audience through the API', async () => {
+    const table = await screen.findByRole('table');
+    const row = (await within(table).findByText('Welcome gift')).closest('tr')!;
+    expect(within(row).getByText('Referral programme only')).toBeTruthy();
+    expect(within(within(table).getByText('Free coffee').closest('tr')!).getByText('Catalogue (for points)')).toBeTruthy();
+    expect(listQueries()).toEqual(['all']);
+
+    fireEvent.click(inputLabelled('Show'));
+    fireEvent.click(await screen.findByRole('option', { name: 'Referral programme only', hidden: true }));
+    await waitFor(() => expect(listQueries()).toEqual(['all', 'referral']));
+  });
+
+  it('sends the audience an admin picks when creating a reward', async () => {
+    fireEvent.click(await screen.findByRole('button', { name: 'New reward' }));
+    const dialog = await screen.findByRole('dialog');
+    fireEvent.change(within(dialog).getByRole('textbox', { name: /^Name \(English\)/ }), { target: { value: 'Welcome gift' } });
+    fireEvent.change(within(dialog).getByRole('textbox', { name: /^Points cost/ }), { target: { value: '100' } });
+    fireEvent.change(within(dialog).getByRole('textbox', { name: /^Product code/ }), { target: { value: 'GIFT' } });
+    fireEvent.click(inputLabelled(/^Who gets it/, dialog));
+    const choices = await screen.findByRole('listbox', { name: /^Who gets it/, hidden: true });
+    fireEvent.click(within(choices).getByRole('option', { name: 'Referral programme only', hidden: true }));
+    expect(within(dialog).getByText('Only used if the reward is ever moved to the catalogue.')).toBeTruthy();
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(current.requests.some((r) => r.method === 'POST')).toBe(true));
+    const post = current.requests.find((r) => r.method === 'POST')!;
+    expect(await post.clone().json()).toMatchObject({ name: { en: 'Welcome gift' }, pointsCost: 100, audience: 'referral' });
   });
 });

@@ -12,7 +12,11 @@ import { useSession } from '../session';
 
 type Reward = paths['/v1/rewards']['get']['responses'][200]['content']['application/json']['data'][number];
 type Kind = Reward['kind'];
+type Audience = Reward['audience'];
 const kinds: Kind[] = ['discount_fixed', 'discount_percent', 'free_product', 'gift_card', 'experience', 'donation'];
+const audiences: Audience[] = ['catalogue', 'referral'];
+const audienceFilters = ['all', 'catalogue', 'referral'] as const;
+type AudienceFilter = (typeof audienceFilters)[number];
 const locales = ['en', 'nl'] as const;
 
 /** The roles holding rewards:write (src/domain/roles.ts); the server refuses the others regardless. */
@@ -118,6 +122,7 @@ interface Draft {
   stock: number | string;
   sku: string;
   active: boolean;
+  audience: Audience;
 }
 
 function draftOf(reward: Reward | null): Draft {
@@ -132,6 +137,7 @@ function draftOf(reward: Reward | null): Draft {
     stock: reward?.stock ?? '',
     sku: reward?.sku ?? '',
     active: reward?.active ?? true,
+    audience: reward?.audience ?? 'catalogue',
   };
 }
 
@@ -154,6 +160,7 @@ function RewardForm({ reward, canEdit, onDone }: { reward: Reward | null; canEdi
         stock: draft.stock === '' ? null : Number(draft.stock),
         sku: draft.sku.trim() ? draft.sku.trim() : null,
         active: draft.active,
+        audience: draft.audience,
       };
       return reward
         ? unwrap(await api().PATCH('/v1/rewards/{id}', { params: { path: { id: reward.id } }, body }))
@@ -196,8 +203,26 @@ function RewardForm({ reward, canEdit, onDone }: { reward: Reward | null; canEdi
             />
           ))}
         </SimpleGrid>
+        <Select
+          label={t('rewards.audience')}
+          description={t('rewards.audienceHint')}
+          allowDeselect={false}
+          value={draft.audience}
+          onChange={(value) => value && setDraft({ ...draft, audience: value as Audience })}
+          data={audiences.map((audience) => ({ value: audience, label: t(`rewards.audiences.${audience}`) }))}
+          error={fieldError(save.error, '/audience')}
+        />
         <SimpleGrid cols={{ base: 1, sm: 2 }}>
-          <NumberInput label={t('rewards.pointsCost')} required min={1} allowDecimal={false} value={draft.pointsCost} onChange={(value) => setDraft({ ...draft, pointsCost: value })} error={fieldError(save.error, '/pointsCost')} />
+          <NumberInput
+            label={t('rewards.pointsCost')}
+            description={draft.audience === 'referral' ? t('rewards.pointsCostReferralHint') : undefined}
+            required
+            min={1}
+            allowDecimal={false}
+            value={draft.pointsCost}
+            onChange={(value) => setDraft({ ...draft, pointsCost: value })}
+            error={fieldError(save.error, '/pointsCost')}
+          />
           <Select
             label={t('rewards.kind')}
             allowDeselect={false}
@@ -237,14 +262,28 @@ function RewardForm({ reward, canEdit, onDone }: { reward: Reward | null; canEdi
 export function RewardsPage() {
   const { t } = useTranslation();
   const [editing, setEditing] = useState<Reward | 'new' | null>(null);
+  // GET /v1/rewards lists the catalogue unless asked otherwise; the dashboard shows every reward by default.
+  const [audience, setAudience] = useState<AudienceFilter>('all');
   const { role } = useSession();
   const canEdit = role !== null && rewardWriters.includes(role);
-  const rewards = useQuery({ queryKey: ['rewards'], queryFn: async () => unwrap(await api().GET('/v1/rewards', { params: { query: { limit: 200 } } })) });
+  const rewards = useQuery({
+    queryKey: ['rewards', audience],
+    queryFn: async () => unwrap(await api().GET('/v1/rewards', { params: { query: { audience, limit: 200 } } })),
+  });
   return (
     <Stack>
-      <Group justify="space-between">
+      <Group justify="space-between" align="end">
         <Title order={2}>{t('rewards.title')}</Title>
-        {canEdit && <Button onClick={() => setEditing('new')}>{t('rewards.create')}</Button>}
+        <Group align="end">
+          <Select
+            label={t('rewards.audienceFilter')}
+            allowDeselect={false}
+            value={audience}
+            onChange={(value) => value && setAudience(value as AudienceFilter)}
+            data={audienceFilters.map((value) => ({ value, label: t(`rewards.audienceFilters.${value}`) }))}
+          />
+          {canEdit && <Button onClick={() => setEditing('new')}>{t('rewards.create')}</Button>}
+        </Group>
       </Group>
       <ProblemAlert error={rewards.error} />
       {rewards.data?.data.length === 0 && <Text>{t('rewards.none')}</Text>}
@@ -254,6 +293,7 @@ export function RewardsPage() {
             <Table.Tr>
               <Table.Th>{t('rewards.name')}</Table.Th>
               <Table.Th>{t('rewards.kind')}</Table.Th>
+              <Table.Th>{t('rewards.audience')}</Table.Th>
               <Table.Th>{t('rewards.pointsCost')}</Table.Th>
               <Table.Th>{t('rewards.redeemed')}</Table.Th>
               <Table.Th>{t('rewards.stock')}</Table.Th>
@@ -275,6 +315,7 @@ export function RewardsPage() {
                   </Group>
                 </Table.Td>
                 <Table.Td>{t(`rewards.kinds.${reward.kind}`)}</Table.Td>
+                <Table.Td>{t(`rewards.audiences.${reward.audience}`)}</Table.Td>
                 <Table.Td>{formatNumber(reward.pointsCost)}</Table.Td>
                 <Table.Td>{formatNumber(reward.redeemedCount)}</Table.Td>
                 <Table.Td>{reward.stock === null ? t('rewards.unlimited') : formatNumber(reward.stock)}</Table.Td>
