@@ -6,10 +6,32 @@
 import { describe, expect, it } from 'vitest';
 import { recordEvent } from '../../src/services/events.service.js';
 import { getMember } from '../../src/services/members.service.js';
+import type { ServiceContext } from '../../src/context.js';
 import { forEachDialect } from '../support/dialects.js';
 import { givenMember, givenProgram } from '../support/factories.js';
 
 forEachDialect('group commit', (db) => {
+  describe('contexts', () => {
+    it('records each event with its own caller\'s context (clock and ids), not the first caller\'s, whatever the grouping', async () => {
+      const { programId } = await givenProgram(db.ctx);
+      const member = await givenMember(db.ctx, programId);
+      // Two callers on the same storage whose clocks disagree by a day, and whose ids are told apart by a mark.
+      const contexts = [0, 1].map((day): ServiceContext => ({
+        ...db.ctx,
+        clock: { now: () => db.clock.now() + day * 86_400_000 },
+        ids: { next: (prefix) => (prefix === 'ltx' ? `ltx_ctx${day}_${db.ctx.ids.next('ltx').slice(4)}` : db.ctx.ids.next(prefix)) },
+      }));
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          recordEvent(contexts[i % 2]!, programId, { id: `ctx-${i}`, type: 'purchase', memberId: member.id, data: { orderId: `ctx-o${i}`, total: 1000, currency: 'EUR' } }),
+        ),
+      );
+      outcomes.forEach((outcome, i) => expect(Date.parse(outcome.response.event.receivedAt), `event ${i}`).toBe(contexts[i % 2]!.clock.now()));
+      const transactions = await db.ctx.storage.db.selectFrom('ledgerTransactions').select(['id', 'eventId']).where('programId', '=', programId).execute();
+      for (const { id, eventId } of transactions) expect(id.startsWith(`ltx_ctx${Number(eventId?.slice(4)) % 2}_`), `${id} of ${eventId}`).toBe(true);
+    });
+  });
+
   describe('concurrent single events', () => {
     it('are each answered as if sent alone: awards, replays and problems do not leak between them', async () => {
       const { programId } = await givenProgram(db.ctx);
