@@ -24,6 +24,7 @@ export const problemCodes = [
   'currency_mismatch',
   'unknown_currency',
   'occurred_at_in_future',
+  'event_data_too_large',
   'insufficient_points',
   'rule_condition_invalid',
   'rule_effect_invalid',

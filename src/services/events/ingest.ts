@@ -24,7 +24,7 @@ import { DomainError, isDomainError } from '../../domain/errors.js';
 import { checkEventType, checkSurveyData, parsePurchaseData, parseRefundData } from '../../domain/events/event-data.js';
 import { allocateClawback, earnLotTimes, earnPosting, refundClawbackPoints, takePosting, type Lot } from '../../domain/ledger/lots.js';
 import type { Posting } from '../../domain/ledger/posting.js';
-import { evaluateRules, limitedPeriodKeys, usageKey, type CompiledRule } from '../../domain/rules/evaluate.js';
+import { evaluateRules, limitedPeriodKeys, usageKey, type CompiledRule, type RuleFailure } from '../../domain/rules/evaluate.js';
 import type { MemberFacts } from '../../domain/rules/rule.js';
 import { applyTierMultiplier } from '../../domain/tiers/multiplier.js';
 import { checkDailyEarn, type DailyEarnCheck } from '../../domain/fraud/earn-abuse.js';
@@ -36,7 +36,7 @@ import { findEvents, findOrders } from '../../storage/repositories/events.reposi
 import { listOpenLotsOfMembers, postingRows } from '../../storage/repositories/ledger.repository.js';
 import { lockMembers } from '../../storage/repositories/members.repository.js';
 import { findProgram } from '../../storage/repositories/programs.repository.js';
-import { readRuleUsageOfMembers, upsertRuleUsage } from '../../storage/repositories/rules.repository.js';
+import { readRuleUsageOfMembers, recordRuleFailures, upsertRuleUsage } from '../../storage/repositories/rules.repository.js';
 import type { Database, MemberRow, OrdersTable, ProgramRow } from '../../storage/schema.js';
 import type { Trx } from '../../storage/transaction.js';
 import { requestHash } from '../request-hash.js';
@@ -146,6 +146,7 @@ class Writes {
   usage = new Map<string, { ruleId: string; memberId: string; periodKey: string; count: number }>();
   outbox: OutboxRow[] = [];
   holds: Insertable<Database['earnHolds']>[] = [];
+  ruleFailures: RuleFailure[] = [];
 
   posting(programId: string, posting: Posting, meta: { id: string; memberId: string; reason: string; eventId: string; createdAt: number }): void {
     const rows = postingRows(programId, posting, meta);
@@ -394,6 +395,7 @@ function planEarn(plan: Plan, member: MemberState, input: RecordEventInput, occu
     }
     const evaluation = evaluateRules({ rules: plan.rules, event, member: memberFacts(ctx, member), now: new Date(now), timezone: program.timezone, usage });
     lines.push(...evaluation.awards);
+    writes.ruleFailures.push(...evaluation.failures);
     for (const increment of evaluation.usageIncrements) {
       const key = `${member.row.id}|${usageKey(increment.ruleId, increment.periodKey)}`;
       const count = (plan.usage.get(key) ?? 0) + 1;
@@ -631,6 +633,7 @@ async function writeGroup(trx: Trx, plan: Plan, events: Insertable<Database['eve
         ]),
     );
   for (const statement of upsertRuleUsage(trx, [...writes.usage.values()].map((u) => ({ programId, ...u })))) batch.add(statement);
+  for (const statement of recordRuleFailures(trx, programId, writes.ruleFailures, now)) batch.add(statement);
   for (const statement of plan.tiers.statements(trx)) batch.add(statement);
   await batch.execute(plan.ctx.storage.dialect);
 }

@@ -12,6 +12,7 @@ import * as portal from './0010-portal.js';
 import * as bulkOperations from './0011-bulk-operations.js';
 import * as rewardImages from './0012-reward-images.js';
 import * as memberNameSearch from './0013-member-name-search.js';
+import * as ruleFailures from './0015-rule-failures.js';
 
 /** Every migration, in order. A migration on main is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0011-bulk-operations': bulkOperations,
   '0012-reward-images': rewardImages,
   '0013-member-name-search': memberNameSearch,
+  '0015-rule-failures': ruleFailures,
 };
