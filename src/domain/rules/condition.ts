@@ -1,7 +1,7 @@
 /**
- * Rule conditions are CEL expressions (@marcbachmann/cel-js): safe to accept from programme admins because
- * CEL has no loops, no I/O and bounded size, and type-checkable when the rule is saved rather than when an
- * event arrives.
+ * Rule conditions are CEL expressions (@marcbachmann/cel-js): no I/O, no unbounded loops (comprehensions run
+ * over a list once), and type-checkable when the rule is saved rather than when an event arrives. That is not
+ * enough for untrusted input on its own, which is why the limits below and guard.ts exist.
  *
  * What a condition sees:
  * - `event`: `{type, occurredAt, data}`; `member`: `{id, tier, attributes, createdAt, birthDate,
