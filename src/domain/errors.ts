@@ -24,6 +24,7 @@ export const problemCodes = [
   'currency_mismatch',
   'unknown_currency',
   'occurred_at_in_future',
+  'event_data_too_large',
   'insufficient_points',
   'points_limit_exceeded',
   'rule_condition_invalid',

@@ -27,6 +27,7 @@ export const problemStatus: Record<ProblemCode, { status: number; title: string 
   currency_mismatch: { status: 422, title: "The currency is not the programme's" },
   unknown_currency: { status: 422, title: 'Unknown currency' },
   occurred_at_in_future: { status: 422, title: 'occurredAt lies in the future' },
+  event_data_too_large: { status: 422, title: 'The event data exceeds a limit' },
   insufficient_points: { status: 422, title: 'Not enough points' },
   points_limit_exceeded: { status: 422, title: 'Points limit exceeded' },
   rule_condition_invalid: { status: 422, title: 'The rule condition is not valid CEL' },

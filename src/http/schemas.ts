@@ -246,15 +246,17 @@ export const EventResult = Type.Object(
   { description: 'What the event earned and the balance after it' },
 );
 
+// Fields other than these are refused by the domain (422 rule_effect_invalid at `/effects/{i}/{field}`), with
+// the fields that do not belong to the effect's type, rather than by the schema's 400.
 const Effect = Type.Object(
   {
     type: Type.Union([Type.Literal('points'), Type.Literal('multiplier')]),
     amount: Type.Optional(Type.Integer()),
     perSpend: Type.Optional(Type.Integer({ description: 'Minor units of spend per `amount` points' })),
     itemCondition: Type.Optional(Type.String({ maxLength: 4000, description: 'CEL over `item`: which basket lines count' })),
-    factor: Type.Optional(Type.Number()),
+    factor: Type.Optional(Type.Number({ description: 'A multiplier\'s factor, from 1 to 100' })),
   },
-  { additionalProperties: false },
+  { description: 'A points effect has type, amount, perSpend and itemCondition; a multiplier has type and factor' },
 );
 
 const Limits = Type.Object(
@@ -303,6 +305,15 @@ export const Rule = Type.Object(
     stackable: Type.Boolean(),
     active: Type.Boolean(),
     createdAt: Type.String({ format: 'date-time' }),
+    failures: Type.Object(
+      {
+        count: Type.Integer({ description: 'Events on which the rule failed, over all its versions' }),
+        lastAt: Nullable(Type.String({ format: 'date-time' })),
+        lastReason: Nullable(Type.String()),
+        lastVersion: Nullable(Type.Integer({ description: 'The version that failed last' })),
+      },
+      { description: 'Events on which the rule went over its cost bound (or no longer passed the checks made on save) and awarded nothing; the event itself was recorded' },
+    ),
   },
   { description: 'An earn rule (current version)' },
 );

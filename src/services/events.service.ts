@@ -5,7 +5,7 @@
  * concurrent single events are grouped into one transaction (events/group-commit.ts), a batch is one group.
  */
 import { isDomainError, type DomainError } from '../domain/errors.js';
-import { checkClientEventId } from '../domain/events/event-data.js';
+import { checkClientEventId, checkEventDataLimits } from '../domain/events/event-data.js';
 import type { ServiceContext } from '../context.js';
 import { inTransaction, isUniqueViolation } from '../storage/transaction.js';
 import { submitEvent } from './events/group-commit.js';
@@ -18,10 +18,11 @@ export type BatchItemOutcome = IngestOutcome;
  * Records one event and posts what it earns (or, for a refund, claws back).
  * @throws DomainError validation_failed, unknown_currency, currency_mismatch, member_not_found,
  *   event_id_reused_with_different_body, order_already_recorded, order_not_found, refund_exceeds_order,
- *   occurred_at_in_future, program_not_found
+ *   occurred_at_in_future, program_not_found, event_data_too_large
  */
 export async function recordEvent(ctx: ServiceContext, programId: string, input: RecordEventInput): Promise<EventOutcome> {
   checkClientEventId(input.id);
+  checkEventDataLimits(input.data);
   return submitEvent(ctx, programId, input);
 }
 
@@ -38,6 +39,7 @@ export async function recordEventBatch(
     if (isDomainError(input)) return input;
     try {
       checkClientEventId(input.id, '/id');
+      checkEventDataLimits(input.data);
       return input;
     } catch (error) {
       if (isDomainError(error)) return error;

@@ -9,12 +9,12 @@ import { compileRule, evaluateRules, validateRuleDefinition } from '../domain/ru
 import type { RuleEffect, RuleLimits } from '../domain/rules/rule.js';
 import type { ServiceContext } from '../context.js';
 import { bumpRulesVersion, findProgram } from '../storage/repositories/programs.repository.js';
-import { findCurrentRule, insertRuleVersion, listCurrentRules, markRuleDeleted, retireRuleVersion } from '../storage/repositories/rules.repository.js';
+import { findCurrentRule, findRuleFailures, insertRuleVersion, listCurrentRules, markRuleDeleted, retireRuleVersion } from '../storage/repositories/rules.repository.js';
 import type { RuleRow } from '../storage/schema.js';
 import { inTransaction } from '../storage/transaction.js';
 import { decodeCursor, encodeCursor, isIdCursor } from './cursor.js';
 import { ruleView, type Page, type RuleView } from './views.js';
-import { checkEventType } from '../domain/events/event-data.js';
+import { checkEventDataLimits, checkEventType } from '../domain/events/event-data.js';
 
 export interface RuleInput {
   name: string;
@@ -73,15 +73,20 @@ export interface TryRuleResult {
   /** Whether the rule would award anything for this event and member (trigger, window, condition). */
   matched: boolean;
   points: number;
-  /** Why it did not match, when it did not. */
-  reason: 'trigger' | 'inactive' | 'window' | 'condition' | null;
+  /** Why it did not match, when it did not; `failed`: it went over its cost bound (see `failure`). */
+  reason: 'trigger' | 'inactive' | 'window' | 'condition' | 'failed' | null;
+  /** Why the rule failed on this event, as ingestion would record it on the rule; null when it did not. */
+  failure: string | null;
 }
 
 /**
  * Evaluates a rule that is not saved against a sample event and member, through the same checks and engine as
  * ingestion, writing nothing: the editor's "try it" and its as-you-type check (an invalid rule is the same 422
  * as on save, with the pointer under `/rule`). Per-member limits are not counted: a sample has no history.
- * @throws DomainError rule_condition_invalid, rule_effect_invalid, validation_failed, program_not_found
+ * The sample's data and attributes are held to the limits of event data; a rule that goes over its cost
+ * bound answers `failed` with the reason, as ingestion would record it.
+ * @throws DomainError rule_condition_invalid, rule_effect_invalid, validation_failed, program_not_found,
+ *   event_data_too_large
  */
 export async function tryRule(ctx: ServiceContext, programId: string, input: TryRuleInput): Promise<TryRuleResult> {
   let columns: ReturnType<typeof ruleColumns>;
@@ -90,6 +95,8 @@ export async function tryRule(ctx: ServiceContext, programId: string, input: Try
   } catch (error) {
     throw underPointer(error, '/rule');
   }
+  checkEventDataLimits(input.event.data, '/event/data');
+  if (input.member?.attributes) checkEventDataLimits(input.member.attributes, '/member/attributes');
   const program = await findProgram(ctx.storage.db, programId);
   if (!program) throw new DomainError('program_not_found', `No programme ${programId}.`);
   const now = ctx.clock.now();
@@ -108,10 +115,12 @@ export async function tryRule(ctx: ServiceContext, programId: string, input: Try
     birthDate: input.member?.birthDate ?? null, purchaseCount: input.member?.purchaseCount ?? 0, lifetimeEarned: input.member?.lifetimeEarned ?? 0,
   };
   const evaluation = evaluateRules({ rules: [compileRule(definition)], event, member, now: new Date(now), timezone: program.timezone, usage: new Map() });
-  if (input.rule.active === false) return { matched: false, points: 0, reason: 'inactive' };
-  if (evaluation.awards.length > 0) return { matched: true, points: evaluation.awards.reduce((sum, award) => sum + award.points, 0), reason: null };
+  if (input.rule.active === false) return { matched: false, points: 0, reason: 'inactive', failure: null };
+  const [failure] = evaluation.failures;
+  if (failure) return { matched: false, points: 0, reason: 'failed', failure: failure.reason };
+  if (evaluation.awards.length > 0) return { matched: true, points: evaluation.awards.reduce((sum, award) => sum + award.points, 0), reason: null, failure: null };
   const outsideWindow = (definition.validFrom && occurredAt < definition.validFrom.getTime()) || (definition.validUntil && occurredAt >= definition.validUntil.getTime());
-  return { matched: false, points: 0, reason: event.type !== definition.trigger ? 'trigger' : outsideWindow ? 'window' : 'condition' };
+  return { matched: false, points: 0, reason: event.type !== definition.trigger ? 'trigger' : outsideWindow ? 'window' : 'condition', failure: null };
 }
 
 /** The same problem with its field pointers moved under `prefix` (a rule checked inside a larger body). */
@@ -157,7 +166,8 @@ export async function updateRule(ctx: ServiceContext, programId: string, ruleId:
     await retireRuleVersion(trx, programId, ruleId, current.version);
     await insertRuleVersion(trx, { programId, id: ruleId, version: current.version + 1, isCurrent: 1, deletedAt: null, createdAt: now, ...columns });
     await bumpRulesVersion(trx, programId, now);
-    return ruleView(await mustFind(trx, programId, ruleId));
+    const [failures] = await findRuleFailures(trx, programId, [ruleId]);
+    return ruleView(await mustFind(trx, programId, ruleId), failures);
   });
 }
 
@@ -171,9 +181,11 @@ export async function deleteRule(ctx: ServiceContext, programId: string, ruleId:
   });
 }
 
-/** @throws DomainError rule_not_found */
+/** The rule with its failure counter. @throws DomainError rule_not_found */
 export async function getRule(ctx: ServiceContext, programId: string, ruleId: string): Promise<RuleView> {
-  return ruleView(await mustFind(ctx.storage.db, programId, ruleId));
+  const row = await mustFind(ctx.storage.db, programId, ruleId);
+  const [failures] = await findRuleFailures(ctx.storage.db, programId, [ruleId]);
+  return ruleView(row, failures);
 }
 
 /** The current rules, oldest first, a page at a time. @throws DomainError invalid_cursor */
@@ -183,7 +195,11 @@ export async function listRules(ctx: ServiceContext, programId: string, query: {
   const rows = await listCurrentRules(ctx.storage.db, programId, { afterId, limit });
   const page = rows.slice(0, limit);
   const last = page.at(-1);
-  return { data: page.map(ruleView), nextCursor: rows.length > limit && last ? encodeCursor({ after: last.id }) : null };
+  const failures = new Map((await findRuleFailures(ctx.storage.db, programId, page.map((row) => row.id))).map((f) => [f.ruleId, f]));
+  return {
+    data: page.map((row) => ruleView(row, failures.get(row.id))),
+    nextCursor: rows.length > limit && last ? encodeCursor({ after: last.id }) : null,
+  };
 }
 
 async function mustFind(db: Parameters<typeof findCurrentRule>[0], programId: string, ruleId: string): Promise<RuleRow> {

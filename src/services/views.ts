@@ -5,7 +5,7 @@
 import type { RuleDefinition, RuleEffect, RuleLimits } from '../domain/rules/rule.js';
 import type { PiiCipher } from '../storage/pii.js';
 import type { Selectable } from 'kysely';
-import type { MemberRow, ProgramRow, RuleRow } from '../storage/schema.js';
+import type { MemberRow, ProgramRow, RuleFailureRow, RuleRow } from '../storage/schema.js';
 import type { MembershipPlansTable, MembershipsTable, TierHistoryTable } from '../storage/tiers.schema.js';
 import type { TierChangeReason } from './tiers/tier-changes.js';
 
@@ -101,6 +101,15 @@ export interface RuleView {
   stackable: boolean;
   active: boolean;
   createdAt: string;
+  failures: RuleFailuresView;
+}
+
+/** How often a rule failed on an event (its budget ran out, or it no longer passes the checks), and the last time. */
+export interface RuleFailuresView {
+  count: number;
+  lastAt: string | null;
+  lastReason: string | null;
+  lastVersion: number | null;
 }
 
 /** A stored rule version as the domain's rule engine takes it. */
@@ -121,13 +130,16 @@ export function ruleDefinition(row: RuleRow): RuleDefinition {
   };
 }
 
-export function ruleView(row: RuleRow): RuleView {
+export function ruleView(row: RuleRow, failures?: Omit<RuleFailureRow, 'programId'>): RuleView {
   const definition = ruleDefinition(row);
   return {
     ...definition,
     validFrom: definition.validFrom?.toISOString() ?? null,
     validUntil: definition.validUntil?.toISOString() ?? null,
     createdAt: iso(row.createdAt),
+    failures: failures
+      ? { count: failures.failureCount, lastAt: iso(failures.lastFailureAt), lastReason: failures.lastFailureReason, lastVersion: failures.lastFailureVersion }
+      : { count: 0, lastAt: null, lastReason: null, lastVersion: null },
   };
 }
 

@@ -170,6 +170,15 @@ export interface RulesTable {
   createdAt: Instant;
 }
 
+export interface RuleFailuresTable {
+  programId: string;
+  ruleId: string;
+  failureCount: number;
+  lastFailureAt: Instant;
+  lastFailureVersion: number;
+  lastFailureReason: string;
+}
+
 export interface RuleUsageTable {
   programId: string;
   ruleId: string;
@@ -227,6 +236,7 @@ export interface Database extends RewardTables, TierTables, WebhookTables, Refer
   lots: LotsTable;
   rules: RulesTable;
   ruleUsage: RuleUsageTable;
+  ruleFailures: RuleFailuresTable;
   idempotencyKeys: IdempotencyKeysTable;
   outboxMessages: OutboxMessagesTable;
   jobLeases: JobLeasesTable;
@@ -236,6 +246,7 @@ export type ProgramRow = Selectable<ProgramsTable>;
 export type MemberRow = Selectable<MembersTable>;
 export type NewMember = Insertable<MembersTable>;
 export type RuleRow = Selectable<RulesTable>;
+export type RuleFailureRow = Selectable<RuleFailuresTable>;
 export type LotRow = Selectable<LotsTable>;
 export type LedgerEntryRow = Selectable<LedgerEntriesTable>;
 export type NewLedgerEntry = Insertable<LedgerEntriesTable>;

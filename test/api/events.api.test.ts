@@ -33,6 +33,11 @@ async function memberState(client: Client, memberId: string) {
   return { balance, lifetimeEarned, purchaseCount, entries: ledger.json<{ data: unknown[] }>().data.length };
 }
 
+/** `depth` lists, one inside the other, around a string. */
+function nested(depth: number): unknown {
+  return depth === 0 ? 'x' : [nested(depth - 1)];
+}
+
 function purchase(id: string, memberId: string, total: number, orderId: string, extra: Record<string, unknown> = {}) {
   return { id, type: 'purchase', memberId, data: { orderId, total, currency: 'EUR', ...extra } };
 }
@@ -581,6 +586,28 @@ forEachDialect('events api', (db) => {
         expect(fixed.statusCode, fixed.body).toBe(201);
       });
 
+      // Rules read `data` on every event, and what they may cost grows with it (README, Limits).
+      it.each([
+        ['over 128 KiB of JSON', { note: 'ab'.repeat(400_000) }, '/data'],
+        ['a list of more than 1,000 elements', { tags: Array.from({ length: 1_001 }, () => 't') }, '/data/tags'],
+        ['a map of more than 1,000 entries', { extra: Object.fromEntries(Array.from({ length: 1_001 }, (_, i) => [`k${i}`, 1])) }, '/data/extra'],
+        ['lists nested deeper than 10 levels', { deep: nested(10) }, '/data/deep/0/0/0/0/0/0/0/0/0'],
+      ])('refuses data with %s as event_data_too_large naming the field, and writes nothing', async (_label, extra, pointer) => {
+        const { client, member } = await setup();
+        const response = await client.post('/v1/events', purchase('evt-big', member.id, 1000, 'order-big', extra));
+        const problem = expectProblem(response, 422, 'event_data_too_large', pointer);
+        expect(problem.detail).toMatch(/at most/);
+        expect(await memberState(client, member.id)).toMatchObject({ purchaseCount: 0, entries: 0 });
+        await expectEventIdUnused(client, 'evt-big', member.id);
+      });
+
+      it('accepts data at the limits: a basket of 1,000 lines', async () => {
+        const { client, member } = await setup();
+        const items = Array.from({ length: 1_000 }, (_, i) => ({ sku: `SKU-${i}`, category: 'shoes', quantity: 1, unitPrice: 100 }));
+        const response = await client.post('/v1/events', purchase('evt-basket', member.id, 100_000, 'order-basket', { items }));
+        expect(response.statusCode, response.body).toBe(201);
+      });
+
       it('refuses a text/plain body with 415 unsupported_media_type', async () => {
         const { apiKey, member } = await setup();
         const response = await api.request({
@@ -701,6 +728,23 @@ forEachDialect('events api', (db) => {
       const replay = await client.post('/v1/events', purchase('b-5', member.id, 2000, 'b-order-5'));
       expect(replay.statusCode).toBe(200);
       expect(replay.json()).toEqual(results[4]?.result);
+    });
+
+    it('refuses an item whose data is over the limits alone, naming the field, and records the others', async () => {
+      const { client, member } = await setup();
+      const response = await client.post('/v1/events/batch', {
+        events: [
+          purchase('b-big-1', member.id, 1000, 'b-big-order-1'),
+          purchase('b-big-2', member.id, 1000, 'b-big-order-2', { tags: Array.from({ length: 1_001 }, () => 't') }),
+          purchase('b-big-3', member.id, 1000, 'b-big-order-3', { note: 'ab'.repeat(400_000) }),
+        ],
+      });
+      expect(response.statusCode, response.body).toBe(200);
+      const { results } = response.json<BatchResponse>();
+      expect(results.map((r) => r.status)).toEqual([201, 422, 422]);
+      expect(results[1]?.problem).toMatchObject({ code: 'event_data_too_large', errors: [{ pointer: '/data/tags' }] });
+      expect(results[2]?.problem).toMatchObject({ code: 'event_data_too_large', errors: [{ pointer: '/data' }] });
+      expect(await memberState(client, member.id)).toMatchObject({ purchaseCount: 1, entries: 1 });
     });
 
     it('replays a duplicate id inside one batch instead of recording it twice', async () => {

@@ -9,6 +9,8 @@ import { forEachDialect } from '../support/dialects.js';
 import type { EventAward as Award, EventResponse } from '../../src/services/events.service.js';
 import { givenMember, givenProgram, uniqueId } from '../support/factories.js';
 import type { RuleView } from '../../src/services/views.js';
+import { bumpRulesVersion } from '../../src/storage/repositories/programs.repository.js';
+import { insertRuleVersion } from '../../src/storage/repositories/rules.repository.js';
 
 interface LedgerEntry {
   ruleId: string | null;
@@ -175,6 +177,7 @@ forEachDialect('rules api', (db) => {
           stackable: true,
           active: true,
           createdAt: '2026-03-15T12:00:00.000Z',
+          failures: { count: 0, lastAt: null, lastReason: null, lastVersion: null },
         });
         const fetched = await client.get(`/v1/rules/${rule.id}`);
         expect(fetched.json()).toEqual(rule);
@@ -251,17 +254,6 @@ forEachDialect('rules api', (db) => {
         const base = await baseRule(client);
         const boost = await createRule(client, { trigger: 'purchase', effects: [{ type: 'multiplier', factor: 1.5 }] });
         expect(pointsByRule((await buy(client, member.id, 2599)).awarded)).toEqual({ [base.id]: 25, [boost.id]: 12 });
-      });
-
-      it('multiplies by a factor below 1 as a negative award, and the event still earns the rounded-down total', async () => {
-        const { client, member } = await setup();
-        const base = await baseRule(client);
-        const half = await createRule(client, { trigger: 'purchase', effects: [{ type: 'multiplier', factor: 0.5 }] });
-        const outcome = await buy(client, member.id, 2599);
-        expect(pointsByRule(outcome.awarded)).toEqual({ [base.id]: 25, [half.id]: -13 });
-        expect(outcome.balance).toEqual({ available: 12, pending: 0 });
-        const ledger = (await client.get(`/v1/members/${member.id}/ledger`)).json<{ data: LedgerEntry[] }>().data;
-        expect(ledger.reduce((sum, entry) => sum + entry.points, 0)).toBe(12);
       });
 
       it('compounds multipliers of several rules, rounding down at each step', async () => {
@@ -465,6 +457,10 @@ forEachDialect('rules api', (db) => {
         ['a negative factor', { type: 'multiplier', factor: -2 }, '/effects/0/factor'],
         ['a multiplier without a factor', { type: 'multiplier' }, '/effects/0/factor'],
         ['a factor above 100', { type: 'multiplier', factor: 101 }, '/effects/0/factor'],
+        ['a factor below 1', { type: 'multiplier', factor: 0.5 }, '/effects/0/factor'],
+        ['a factor just below 1', { type: 'multiplier', factor: 0.999 }, '/effects/0/factor'],
+        ['an unknown field', { type: 'points', amount: 1, bonus: 2 }, '/effects/0/bonus'],
+        ["a field of the other kind of effect", { type: 'multiplier', factor: 2, amount: 5 }, '/effects/0/amount'],
       ])('refuses an effect with %s as rule_effect_invalid', async (_label, effect, pointer) => {
         const { client } = await setup();
         await expectRefused(client, { trigger: 'purchase', effects: [effect] }, 422, 'rule_effect_invalid', pointer);
@@ -478,7 +474,7 @@ forEachDialect('rules api', (db) => {
       it('refuses effects of an unknown kind, with unknown fields or of the wrong type, naming them', async () => {
         const { client } = await setup();
         await expectRefused(client, { trigger: 'purchase', effects: [{ type: 'badge', amount: 1 }] }, 400, 'validation_failed', '/effects/0/type');
-        await expectRefused(client, { trigger: 'purchase', effects: [{ type: 'points', amount: 1, bonus: 2 }] }, 400, 'validation_failed', '/effects/0/bonus');
+        await expectRefused(client, { trigger: 'purchase', effects: [{ type: 'points', amount: 1 }, { type: 'points', amount: 1, bogus: 2 }] }, 422, 'rule_effect_invalid', '/effects/1/bogus');
         await expectRefused(client, { trigger: 'purchase', effects: [{ type: 'points', amount: '5' }] }, 400, 'validation_failed', '/effects/0/amount');
         await expectRefused(client, { trigger: 'purchase', effects: [{ type: 'points', amount: 1.5 }] }, 400, 'validation_failed', '/effects/0/amount');
       });
@@ -794,9 +790,9 @@ forEachDialect('rules api', (db) => {
         expect(response.statusCode, response.body).toBe(200);
         return response.json<{ matched: boolean; points: number; reason: string | null }>();
       };
-      expect(await tryIt({ rule: weekendDouble, event: purchase(2599), member: { tier: 'Goud' } })).toEqual({ matched: true, points: 25, reason: null });
-      expect(await tryIt({ rule: weekendDouble, event: purchase(2599), member: { tier: 'Zilver' } })).toEqual({ matched: false, points: 0, reason: 'condition' });
-      expect(await tryIt({ rule: weekendDouble, event: { type: 'review', data: {} }, member: { tier: 'Goud' } })).toEqual({ matched: false, points: 0, reason: 'trigger' });
+      expect(await tryIt({ rule: weekendDouble, event: purchase(2599), member: { tier: 'Goud' } })).toEqual({ matched: true, points: 25, reason: null, failure: null });
+      expect(await tryIt({ rule: weekendDouble, event: purchase(2599), member: { tier: 'Zilver' } })).toEqual({ matched: false, points: 0, reason: 'condition', failure: null });
+      expect(await tryIt({ rule: weekendDouble, event: { type: 'review', data: {} }, member: { tier: 'Goud' } })).toEqual({ matched: false, points: 0, reason: 'trigger', failure: null });
       expect(await tryIt({ rule: { ...weekendDouble, validUntil: '2026-03-01T00:00:00Z' }, event: purchase(2599), member: { tier: 'Goud' } })).toMatchObject({ matched: false, reason: 'window' });
       expect(await tryIt({ rule: { ...weekendDouble, active: false }, event: purchase(2599), member: { tier: 'Goud' } })).toMatchObject({ matched: false, points: 0, reason: 'inactive' });
       expect((await listRules(client)).length).toBe(before);
@@ -809,6 +805,131 @@ forEachDialect('rules api', (db) => {
       expectProblem(await client.post('/v1/rules/try', { rule: { ...weekendDouble, effects: [{ type: 'points', amount: -1 }] }, event: purchase(100) }), 422, 'rule_effect_invalid', '/rule/effects/0/amount');
       expectProblem(await client.post('/v1/rules/try', { rule: weekendDouble }), 400, 'validation_failed', '/event');
       expectProblem(await client.post('/v1/rules/try', { rule: weekendDouble, event: purchase(100), member: { tier: 'Goud', vip: true } }), 400, 'validation_failed', '/member/vip');
+    });
+  });
+
+  // Issue 12, "Rules are untrusted input": a rule is written by whoever holds rules:write, and /v1/rules/try runs
+  // one for any rules:read key, so every rule is held to a cost bound on save and at evaluation.
+  describe('rules are untrusted input', () => {
+    const body = (effects: unknown[], extra: Record<string, unknown> = {}) => ({ name: 'bonus', trigger: 'purchase', effects, ...extra });
+    const sample = { type: 'purchase', occurredAt: '2026-03-14T12:00:00Z', data: { orderId: 'o-1', total: 2599, currency: 'EUR' } };
+
+    it.each([
+      ['a factor below 1', [{ type: 'multiplier', factor: 0.5 }], '/effects/0/factor'],
+      ['an unknown field', [{ type: 'points', amount: 1 }, { type: 'points', amount: 1, bogus: true }], '/effects/1/bogus'],
+    ])('refuses %s on POST, PATCH and try with 422 naming the field, storing nothing', async (_label, effects, pointer) => {
+      const { client } = await setup();
+      await expectRefused(client, body(effects), 422, 'rule_effect_invalid', pointer);
+      const rule = await createRule(client, body([{ type: 'points', amount: 5 }]));
+      expectProblem(await client.patch(`/v1/rules/${rule.id}`, { effects }), 422, 'rule_effect_invalid', pointer);
+      expect((await client.get(`/v1/rules/${rule.id}`)).json()).toEqual(rule);
+      expectProblem(await client.post('/v1/rules/try', { rule: body(effects), event: sample }), 422, 'rule_effect_invalid', `/rule${pointer}`);
+    });
+
+    it.each([
+      ['a backreference', 'event.data.orderId.matches("(o)\\\\1")', /RE2/],
+      ['a lookahead', 'event.data.orderId.matches("(?=o)o")', /RE2/],
+      ['a pattern that is not a literal', 'event.data.orderId.matches(event.data.currency)', /string literal/],
+    ])('refuses %s in matches on save and on try, naming the field and why', async (_label, condition, why) => {
+      const { client } = await setup();
+      const problem = await expectRefused(client, body([{ type: 'points', amount: 5 }], { condition }), 422, 'rule_condition_invalid', '/condition');
+      expect(problem.detail).toMatch(why);
+      const item = [{ type: 'points', amount: 1, perSpend: 100, itemCondition: condition.replaceAll('event.data.orderId', 'item.sku') }];
+      await expectRefused(client, body(item), 422, 'rule_condition_invalid', '/effects/0/itemCondition');
+      const tried = expectProblem(await client.post('/v1/rules/try', { rule: body([{ type: 'points', amount: 5 }], { condition }), event: sample }), 422, 'rule_condition_invalid', '/rule/condition');
+      expect(tried.detail).toMatch(why);
+    });
+
+    it('refuses on save a condition whose estimated cost is over the bound, with the reason', async () => {
+      const { client } = await setup();
+      const condition = 'event.data.items.all(a, event.data.items.exists(b, a.sku == b.sku))';
+      const problem = await expectRefused(client, body([{ type: 'points', amount: 5 }], { condition }), 422, 'rule_condition_invalid', '/condition');
+      expect(problem.detail).toMatch(/evaluation steps.*at most 100000/);
+      const nested = '[1].all(a, [2].all(b, [3].all(c, a < b)))';
+      expect((await expectRefused(client, body([{ type: 'points', amount: 5 }], { condition: nested }), 422, 'rule_condition_invalid', '/condition')).detail).toMatch(/nested at most 2 deep/);
+    });
+
+    it('matches with RE2 semantics once saved', async () => {
+      const { client, member } = await setup();
+      const rule = await createRule(client, body([{ type: 'points', amount: 5 }], { condition: 'event.data.coupon.matches("(?i)^summer[0-9]+$")' }));
+      expect((await buy(client, member.id, 100, { coupon: 'SUMMER25' })).awarded.map((award) => award.ruleId)).toContain(rule.id);
+      expect((await buy(client, member.id, 100, { coupon: 'winter25' })).awarded.map((award) => award.ruleId)).not.toContain(rule.id);
+    });
+
+    // The estimate on save counts 1,000 elements for the list split() makes; at evaluation the budget sees the
+    // 120,000 characters it would really compare, and stops the rule.
+    const costly = 'event.data.note.split("").exists(c, c == "!")';
+    const longNote = 'x'.repeat(120_000);
+
+    it('fails a rule over its budget alone: the event records, other rules apply, and the rule shows the failure', async () => {
+      const { client, member } = await setup();
+      const base = await baseRule(client);
+      const rule = await createRule(client, body([{ type: 'points', amount: 5 }], { condition: costly }));
+      const bonus = await createRule(client, body([{ type: 'points', amount: 3 }]));
+      const outcome = await buy(client, member.id, 2599, { note: longNote });
+      expect(pointsByRule(outcome.awarded)).toEqual({ [base.id]: 25, [bonus.id]: 3 });
+      expect(outcome.balance.available).toBe(28);
+      const failed = (await client.get(`/v1/rules/${rule.id}`)).json<RuleView>();
+      expect(failed.failures).toEqual({
+        count: 1,
+        lastAt: '2026-03-15T12:00:00.000Z',
+        lastReason: expect.stringMatching(/more than 100000 evaluation steps/),
+        lastVersion: 1,
+      });
+      await buy(client, member.id, 2599, { note: longNote });
+      expect(pointsByRule((await buy(client, member.id, 2599, { note: 'short!' })).awarded)).toEqual({ [base.id]: 25, [rule.id]: 5, [bonus.id]: 3 });
+      expect((await listRules(client)).find((r) => r.id === rule.id)?.failures.count).toBe(2);
+      expect((await client.get(`/v1/rules/${bonus.id}`)).json<RuleView>().failures.count).toBe(0);
+    });
+
+    it('counts the failures of a batch per rule', async () => {
+      const { client, member } = await setup();
+      const rule = await createRule(client, body([{ type: 'points', amount: 5 }], { condition: costly }));
+      const events = Array.from({ length: 3 }, () => ({
+        id: uniqueId('evt'),
+        type: 'purchase',
+        memberId: member.id,
+        data: { orderId: uniqueId('order'), total: 100, currency: 'EUR', note: 'x'.repeat(40_000) + 'y'.repeat(80_000) },
+      }));
+      const response = await client.post('/v1/events/batch', { events });
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.json<{ results: { status: number }[] }>().results.map((r) => r.status)).toEqual([201, 201, 201]);
+      expect((await client.get(`/v1/rules/${rule.id}`)).json<RuleView>().failures.count).toBe(3);
+    });
+
+    it('answers try with failed and the reason for a rule over its budget', async () => {
+      const { client } = await setup();
+      const response = await client.post('/v1/rules/try', {
+        rule: body([{ type: 'points', amount: 5 }], { condition: costly }),
+        event: { ...sample, data: { ...sample.data, note: longNote } },
+      });
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.json()).toEqual({ matched: false, points: 0, reason: 'failed', failure: expect.stringMatching(/evaluation steps/) });
+    });
+
+    it('holds the sample of try to the limits of event data, naming the field', async () => {
+      const { client } = await setup();
+      const rule = body([{ type: 'points', amount: 5 }]);
+      expectProblem(await client.post('/v1/rules/try', { rule, event: { ...sample, data: { ...sample.data, text: 'ab'.repeat(400_000) } } }), 422, 'event_data_too_large', '/event/data');
+      const many = Array.from({ length: 1_001 }, (_, i) => i);
+      expectProblem(await client.post('/v1/rules/try', { rule, event: sample, member: { attributes: { many } } }), 422, 'event_data_too_large', '/member/attributes/many');
+    });
+
+    it('fails a stored rule that no longer passes the checks alone, and shows why on the rule', async () => {
+      const { client, member, programId } = await setup();
+      const base = await baseRule(client);
+      // A rule saved before factors below 1 were refused, written as the old code stored it.
+      const now = db.clock.now();
+      await insertRuleVersion(db.ctx.storage.db, {
+        programId, id: 'rul_legacyhalf', version: 1, isCurrent: 1, deletedAt: null, createdAt: now, name: 'half', trigger: 'purchase',
+        condition: null, effects: JSON.stringify([{ type: 'multiplier', factor: 0.5 }]), limits: null, validFrom: null, validUntil: null,
+        priority: 0, stackable: 1, active: 1,
+      });
+      await bumpRulesVersion(db.ctx.storage.db, programId, now);
+      const outcome = await buy(client, member.id, 2599);
+      expect(pointsByRule(outcome.awarded)).toEqual({ [base.id]: 25 });
+      const legacy = (await client.get('/v1/rules/rul_legacyhalf')).json<RuleView>();
+      expect(legacy.failures).toMatchObject({ count: 1, lastReason: expect.stringMatching(/\/effects\/0\/factor/) });
     });
   });
 });

@@ -13,6 +13,12 @@ export const builtInEventTypes = ['purchase', 'refund', 'review', 'survey', 'soc
 export const systemEventTypes = ['birthday', 'anniversary'] as const;
 const customType = /^custom\.[a-z0-9][a-z0-9_.-]{0,63}$/;
 
+/**
+ * What `data` may hold (and a rule's sample event and member attributes in `/v1/rules/try`): rules read it on
+ * every event, and their cost (domain/rules/cost.ts) grows with it. 128 KiB holds a basket of 1,000 lines.
+ */
+export const eventDataLimits = { maxBytes: 128 * 1024, maxCollectionLength: 1_000, maxDepth: 10 } as const;
+
 /** The largest money amount accepted (10^12 minor units): far above any order, far below 2^53. */
 export const maxMinorAmount = 1_000_000_000_000;
 
@@ -121,4 +127,46 @@ export function parseRefundData(data: Record<string, unknown>): RefundData {
 export function checkSurveyData(data: Record<string, unknown>): void {
   const score = data.score;
   if (typeof score !== 'number' || !Number.isInteger(score) || score < 0 || score > 10) fail('/data/score', 'score is a whole number from 0 to 10.');
+}
+
+/**
+ * Refuses data beyond `eventDataLimits`: more bytes of JSON (UTF-8), a list or map with more elements, or
+ * lists and maps nested deeper. `pointer` names `data` (`/data`, `/event/data`); the problem names the first
+ * list, map or value that is over a limit.
+ * @throws DomainError event_data_too_large
+ */
+export function checkEventDataLimits(data: Record<string, unknown>, pointer = '/data'): void {
+  const { maxBytes, maxCollectionLength, maxDepth } = eventDataLimits;
+  const tooLarge = (at: string, detail: string): never => {
+    throw DomainError.field('event_data_too_large', at, detail);
+  };
+  const visit = (value: unknown, at: string, depth: number): void => {
+    if (typeof value !== 'object' || value === null) return;
+    if (depth > maxDepth) tooLarge(at, `Lists and maps may be nested at most ${maxDepth} deep in ${pointer}.`);
+    const entries: [string, unknown][] = Array.isArray(value)
+      ? (value as unknown[]).map((element, index) => [String(index), element])
+      : Object.entries(value);
+    if (entries.length > maxCollectionLength) {
+      tooLarge(at, `A ${Array.isArray(value) ? 'list' : 'map'} in ${pointer} holds at most ${maxCollectionLength} elements; this one has ${entries.length}.`);
+    }
+    for (const [key, element] of entries) visit(element, `${at}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`, depth + 1);
+  };
+  const bytes = utf8Length(JSON.stringify(data));
+  if (bytes > maxBytes) tooLarge(pointer, `${pointer} is ${bytes} bytes of JSON; at most ${maxBytes} are allowed.`);
+  visit(data, pointer, 1);
+}
+
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code < 0xdc00 && i + 1 < text.length) {
+      // A surrogate pair is one character of four bytes.
+      bytes += 4;
+      i += 1;
+    } else bytes += 3;
+  }
+  return bytes;
 }

@@ -21,7 +21,7 @@ import { checkDailyEarn, type DailyEarnCheck } from '../fraud/earn-abuse.js';
 import { checkPointsBounds } from '../ledger/bounds.js';
 import { allocateClawback, earnLotTimes, earnPosting, expiryPostingOfLots, isPastExpiry, refundClawbackPoints, takePosting, type Lot } from '../ledger/lots.js';
 import { balanceDelta, type Posting } from '../ledger/posting.js';
-import { evaluateRules, limitedPeriodKeys, usageKey, type CompiledRule } from '../rules/evaluate.js';
+import { evaluateRules, limitedPeriodKeys, usageKey, type CompiledRule, type RuleFailure } from '../rules/evaluate.js';
 import type { ReferralStatus } from '../referrals/referral.js';
 import type { MemberFacts } from '../rules/rule.js';
 import type { TierCounts } from '../tiers/qualification.js';
@@ -166,6 +166,8 @@ export class PlanWrites {
   usage = new Map<string, { ruleId: string; memberId: string; periodKey: string; count: number }>();
   messages: PlannedMessage[] = [];
   holds: PlannedHold[] = [];
+  /** Rules that failed alone on an event (their cost bound, a condition error): recorded on the rule. */
+  ruleFailures: RuleFailure[] = [];
 }
 
 /** The tier side of the plan: activity counts and upgrades, kept by the service for the group (GroupTiers). */
@@ -315,6 +317,7 @@ function planEarn(plan: EventPlan, member: PlanMember, input: EventInput, occurr
   const active = member.status === 'active';
   const lines: { ruleId: string; ruleVersion: number; points: number }[] = [];
   const usageIncrements: { ruleId: string; periodKey: string }[] = [];
+  const ruleFailures: RuleFailure[] = [];
   if (active) {
     const event = { type: input.type, occurredAt: new Date(occurredAt), data: input.data };
     const usage = new Map<string, number>();
@@ -325,6 +328,7 @@ function planEarn(plan: EventPlan, member: PlanMember, input: EventInput, occurr
     const evaluation = evaluateRules({ rules: plan.rules, event, member: plan.memberFacts(member), now: new Date(now), timezone: program.timezone, usage });
     lines.push(...evaluation.awards);
     usageIncrements.push(...evaluation.usageIncrements);
+    ruleFailures.push(...evaluation.failures);
   }
   const ruleTotal = lines.reduce((sum, line) => sum + line.points, 0);
   // The tier multiplier of the level the member had when the event arrived, after the rules' own multipliers.
@@ -337,6 +341,7 @@ function planEarn(plan: EventPlan, member: PlanMember, input: EventInput, occurr
 
   // From here on nothing refuses the event: the plan's state changes.
   planDueExpiry(plan, member);
+  writes.ruleFailures.push(...ruleFailures);
   for (const increment of usageIncrements) {
     const key = `${member.id}|${usageKey(increment.ruleId, increment.periodKey)}`;
     const count = (plan.usage.get(key) ?? 0) + 1;

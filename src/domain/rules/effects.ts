@@ -6,9 +6,21 @@
 import { DomainError } from '../errors.js';
 import { invariant } from '../invariant.js';
 import { compileItemCondition, type CompiledItemCondition, type ConditionContext } from './condition.js';
+import { EvaluationBudget } from './cost.js';
 
 export const maxPointsAmount = 1_000_000;
 export const maxMultiplierFactor = 100;
+/**
+ * A multiplier only multiplies up: a factor below 1 would take back points that other rules awarded for the
+ * same event, which is a refund's job (with its clawback), not a rule's.
+ */
+export const minMultiplierFactor = 1;
+
+/** The fields each kind of effect has; anything else is refused rather than stored and ignored. */
+const effectFields: Record<'points' | 'multiplier', readonly string[]> = {
+  points: ['type', 'amount', 'perSpend', 'itemCondition'],
+  multiplier: ['type', 'factor'],
+};
 
 export type CompiledPointsEffect = {
   type: 'points';
@@ -35,8 +47,14 @@ function compileEffect(effect: unknown, pointer: string): CompiledEffect {
   const invalid = (field: string, detail: string) =>
     DomainError.field('rule_effect_invalid', `${pointer}${field}`, detail);
   if (!isRecord(effect)) throw invalid('', 'An effect must be an object.');
+  const type = effect['type'];
+  if (type !== 'points' && type !== 'multiplier') throw invalid('/type', 'type must be "points" or "multiplier".');
+  const unknown = Object.keys(effect).find((field) => !effectFields[type].includes(field));
+  if (unknown !== undefined) {
+    throw invalid(`/${escapePointer(unknown)}`, `A ${type} effect has no field ${unknown}; it has ${effectFields[type].join(', ')}.`);
+  }
 
-  if (effect['type'] === 'points') {
+  if (type === 'points') {
     // JSON bodies may spell an absent option as null.
     const { amount } = effect;
     const perSpend = effect['perSpend'] ?? undefined;
@@ -63,15 +81,16 @@ function compileEffect(effect: unknown, pointer: string): CompiledEffect {
     };
   }
 
-  if (effect['type'] === 'multiplier') {
-    const { factor } = effect;
-    if (typeof factor !== 'number' || !Number.isFinite(factor) || factor <= 0 || factor > maxMultiplierFactor) {
-      throw invalid('/factor', `factor must be a number above 0 and at most ${maxMultiplierFactor}.`);
-    }
-    return { type: 'multiplier', factor };
+  const { factor } = effect;
+  if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < minMultiplierFactor || factor > maxMultiplierFactor) {
+    throw invalid('/factor', `factor must be a number from ${minMultiplierFactor} to ${maxMultiplierFactor}.`);
   }
+  return { type: 'multiplier', factor };
+}
 
-  throw invalid('/type', 'type must be "points" or "multiplier".');
+/** A field name as one JSON pointer token (RFC 6901). */
+function escapePointer(token: string): string {
+  return token.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
 /**
@@ -80,9 +99,13 @@ function compileEffect(effect: unknown, pointer: string): CompiledEffect {
  * lines of `event.data.items`. A missing or non-numeric total, and lines without numeric quantity and unit
  * price, count as no spend: the payload is the business's, and a malformed one earns nothing rather than failing.
  */
-export function pointsFromEffect(effect: CompiledPointsEffect, context: ConditionContext): number {
+export function pointsFromEffect(
+  effect: CompiledPointsEffect,
+  context: ConditionContext,
+  budget: EvaluationBudget = new EvaluationBudget(),
+): number {
   if (effect.perSpend === null) return effect.amount;
-  const spend = effect.itemCondition === null ? totalSpend(context) : itemSpend(effect.itemCondition, context);
+  const spend = effect.itemCondition === null ? totalSpend(context) : itemSpend(effect.itemCondition, context, budget);
   // The remainder is exact in floating point, so this is floor(spend / perSpend) without a rounded quotient.
   const units = (spend - (spend % effect.perSpend)) / effect.perSpend;
   const points = units * effect.amount;
@@ -118,7 +141,8 @@ function totalSpend(context: ConditionContext): number {
   return isNonNegativeNumber(total) ? total : 0;
 }
 
-function itemSpend(condition: CompiledItemCondition, context: ConditionContext): number {
+/** The spend of the matching lines; every line's condition spends from the rule's one budget. */
+function itemSpend(condition: CompiledItemCondition, context: ConditionContext, budget: EvaluationBudget): number {
   const items = context.event.data['items'];
   if (!Array.isArray(items)) return 0;
   let spend = 0;
@@ -127,7 +151,8 @@ function itemSpend(condition: CompiledItemCondition, context: ConditionContext):
     const { quantity, unitPrice } = item;
     // Negative lines (returns, discounts) are left out so that they cannot lower points earned on other lines.
     if (!isNonNegativeNumber(quantity) || !isNonNegativeNumber(unitPrice)) continue;
-    if (condition.matches({ ...context, item })) spend += quantity * unitPrice;
+    if (condition.matches({ ...context, item }, budget)) spend += quantity * unitPrice;
+    if (budget.failure !== null) return 0;
   }
   return Number.isFinite(spend) ? spend : 0;
 }

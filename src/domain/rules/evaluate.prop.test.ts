@@ -31,7 +31,7 @@ const pointsEffect = fc.oneof(
 );
 const multiplierEffect = fc.record({
   type: fc.constant('multiplier' as const),
-  factor: fc.oneof(fc.constantFrom(0.5, 1, 1.1, 1.15, 1.5, 2, 3), fc.double({ min: 0.01, max: 100, noNaN: true })),
+  factor: fc.oneof(fc.constantFrom(1, 1.1, 1.15, 1.5, 2, 3), fc.double({ min: 1, max: 100, noNaN: true })),
 });
 
 function ruleSet(effect: fc.Arbitrary<RuleEffect>): fc.Arbitrary<RuleDefinition[]> {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { DomainError } from '../errors.js';
-import { compileRule, evaluateRules, limitedPeriodKeys, usageKey, validateRuleDefinition, type RuleBody } from './evaluate.js';
+import { compileRule, compileStoredRule, evaluateRules, limitedPeriodKeys, usageKey, validateRuleDefinition, type RuleBody } from './evaluate.js';
 import type { EventFacts, MemberFacts, RuleDefinition } from './rule.js';
 
 const amsterdam = 'Europe/Amsterdam';
@@ -82,6 +82,14 @@ describe('validateRuleDefinition', () => {
     [{ effects: [{ type: 'multiplier', factor: 0 }] }, 'rule_effect_invalid', '/effects/0/factor'],
     [{ effects: [{ type: 'multiplier', factor: 101 }] }, 'rule_effect_invalid', '/effects/0/factor'],
     [{ effects: [{ type: 'multiplier', factor: Number.NaN }] }, 'rule_effect_invalid', '/effects/0/factor'],
+    [{ effects: [{ type: 'multiplier', factor: 0.99 }] }, 'rule_effect_invalid', '/effects/0/factor'],
+    [{ effects: [{ type: 'multiplier', factor: -2 }] }, 'rule_effect_invalid', '/effects/0/factor'],
+    [{ effects: [{ type: 'multiplier', factor: Number.POSITIVE_INFINITY }] }, 'rule_effect_invalid', '/effects/0/factor'],
+    [{ effects: [{ type: 'multiplier', factor: '2' }] }, 'rule_effect_invalid', '/effects/0/factor'],
+    [{ effects: [{ type: 'points', amount: 1 }, { type: 'points', amount: 1, bogus: true }] }, 'rule_effect_invalid', '/effects/1/bogus'],
+    [{ effects: [{ type: 'multiplier', factor: 2, amount: 5 }] }, 'rule_effect_invalid', '/effects/0/amount'],
+    [{ effects: [{ type: 'points', amount: 5, factor: 2 }] }, 'rule_effect_invalid', '/effects/0/factor'],
+    [{ effects: [{ type: 'points', amount: 5, 'a/b': 1 }] }, 'rule_effect_invalid', '/effects/0/a~1b'],
     [{ limits: { perMember: { count: 0, period: 'day' } } }, 'validation_failed', '/limits/perMember/count'],
     [{ validFrom: new Date('2026-01-01T00:00:00Z'), validUntil: new Date('2026-01-01T00:00:00Z') }, 'validation_failed', '/validUntil'],
     [{ condition: 'event.data.total >' }, 'rule_condition_invalid', '/condition'],
@@ -98,6 +106,12 @@ describe('validateRuleDefinition', () => {
     expect(error.code).toBe('rule_condition_invalid');
     expect(error.errors[0]?.pointer).toBe('/effects/1/itemCondition');
     expect(error.detail).toMatch(/^Unexpected token/);
+  });
+
+  it('accepts a factor of exactly 1 and absent options spelled as null', () => {
+    expect(() => validateRuleDefinition(rule('r', { effects: [{ type: 'multiplier', factor: 1 }] }))).not.toThrow();
+    const withNulls = [{ type: 'points', amount: 5, perSpend: null, itemCondition: null }] as never;
+    expect(() => validateRuleDefinition(rule('r', { effects: withNulls }))).not.toThrow();
   });
 
   it('rejects an effect of an unknown type at its type pointer', () => {
@@ -153,7 +167,7 @@ describe('evaluateRules: per-member limits', () => {
 
   it('skips a rule at its cap', () => {
     const result = evaluate([limited], purchase(), new Map([[usageKey('monthly', 'month:2025-06'), 2]]));
-    expect(result).toEqual({ awards: [], usageIncrements: [] });
+    expect(result).toEqual({ awards: [], usageIncrements: [], failures: [] });
   });
 
   it('counts in the programme timezone: 23:30 UTC on 30 November uses December in Amsterdam', () => {
@@ -191,7 +205,7 @@ describe('evaluateRules: points effects', () => {
       limits: { perMember: { count: 5, period: 'day' } },
     });
     for (const data of [{}, { total: '2500' }, { total: 99 }]) {
-      expect(evaluate([perEuro], purchase(data))).toEqual({ awards: [], usageIncrements: [] });
+      expect(evaluate([perEuro], purchase(data))).toEqual({ awards: [], usageIncrements: [], failures: [] });
     }
   });
 
@@ -238,7 +252,7 @@ describe('evaluateRules: multipliers', () => {
 
   it('awards nothing and counts no usage for a multiplier without base points', () => {
     const limitedDouble = { ...double, limits: { perMember: { count: 1, period: 'day' as const } } };
-    expect(evaluate([limitedDouble])).toEqual({ awards: [], usageIncrements: [] });
+    expect(evaluate([limitedDouble])).toEqual({ awards: [], usageIncrements: [], failures: [] });
   });
 
   it('lists points awards before multiplier awards even when the multiplier runs first', () => {
@@ -249,10 +263,6 @@ describe('evaluateRules: multipliers', () => {
     ]);
   });
 
-  it('awards a negative difference for a factor below 1 and never takes the total below 0', () => {
-    const result = evaluate([base, rule('quarter', { effects: [{ type: 'multiplier', factor: 0.25 }] })]);
-    expect(result.awards.map((award) => award.points)).toEqual([100, -75]);
-  });
 
   it('gives a rule with points and a multiplier one award: its points, then its share of the multiplying', () => {
     const both = rule('both', { effects: [{ type: 'points', amount: 10 }, { type: 'multiplier', factor: 2 }] });
@@ -260,5 +270,64 @@ describe('evaluateRules: multipliers', () => {
       { ruleId: 'base', ruleVersion: 1, points: 100 },
       { ruleId: 'both', ruleVersion: 1, points: 120 },
     ]);
+  });
+});
+
+describe('evaluateRules: failures', () => {
+  const base = rule('base', { priority: 10, effects: [{ type: 'points', amount: 100 }] });
+  // The estimate on save counts 1,000 elements for the list split() makes; the budget counted at evaluation
+  // sees the 150,000 it really has.
+  const costly = rule('costly', { priority: 5, condition: 'event.data.note.split("").exists(c, c == "!")' });
+  const tagged = purchase({ note: 'x'.repeat(150_000) });
+
+  it('fails a rule that exhausts its budget alone: the others still award, and the failure names it', () => {
+    const after = rule('after', { priority: 1, effects: [{ type: 'points', amount: 7 }] });
+    const result = evaluate([base, costly, after], tagged);
+    expect(result.awards.map((award) => [award.ruleId, award.points])).toEqual([
+      ['base', 100],
+      ['after', 7],
+    ]);
+    expect(result.failures).toEqual([{ ruleId: 'costly', ruleVersion: 1, reason: expect.stringMatching(/more than 100000 evaluation steps/) }]);
+  });
+
+  it('does not let a failed exclusive rule stop the rules after it, nor count towards its limit', () => {
+    const exclusive = { ...costly, stackable: false, limits: { perMember: { count: 1, period: 'day' as const } } };
+    const later = rule('later', { priority: 1 });
+    const result = evaluate([exclusive, later], tagged);
+    expect(result.awards.map((award) => award.ruleId)).toEqual(['later']);
+    expect(result.usageIncrements).toEqual([]);
+    expect(result.failures.map((failure) => failure.ruleId)).toEqual(['costly']);
+  });
+
+  it('shares one budget between the item conditions of all lines of a basket', () => {
+    const perItem = rule('perItem', {
+      effects: [{ type: 'points', amount: 1, perSpend: 1, itemCondition: 'item.tags.exists(t, t == "never")' }],
+    });
+    const items = Array.from({ length: 200 }, () => ({ quantity: 1, unitPrice: 1, tags: Array.from({ length: 1_000 }, () => 'x') }));
+    const result = evaluate([perItem], purchase({ items }));
+    expect(result.awards).toEqual([]);
+    expect(result.failures.map((failure) => failure.ruleId)).toEqual(['perItem']);
+  });
+
+  it('compiles a stored rule that no longer passes the checks as unusable, failing whenever it is a candidate', () => {
+    const legacy = rule('legacy', { effects: [{ type: 'multiplier', factor: 0.5 }] });
+    expect(() => compileRule(legacy)).toThrow(DomainError);
+    const compiled = compileStoredRule(legacy);
+    expect(compiled.unusable).toMatch(/\/effects\/0\/factor/);
+    const result = evaluateRules({
+      rules: [compileRule(base), compiled],
+      event: purchase(),
+      member,
+      now: new Date('2025-06-15T12:00:00Z'),
+      timezone: amsterdam,
+      usage: new Map(),
+    });
+    expect(result.awards).toEqual([{ ruleId: 'base', ruleVersion: 1, points: 100 }]);
+    expect(result.failures).toEqual([{ ruleId: 'legacy', ruleVersion: 1, reason: expect.stringMatching(/factor/) }]);
+  });
+
+  it('reports no failure for a condition that merely fails to evaluate (a missing key does not match)', () => {
+    const result = evaluate([rule('missing', { condition: 'event.data.coupon == "X"' })]);
+    expect(result).toEqual({ awards: [], usageIncrements: [], failures: [] });
   });
 });

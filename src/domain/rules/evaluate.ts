@@ -21,20 +21,26 @@
  *   over the matching lines of `event.data.items`. A missing or non-numeric total awards 0 from that effect.
  *   A rule's points effects add up to its base points.
  * - Multipliers: once all base points of the matched rules are known, each matched rule's multiplier effects,
- *   in the same order, turn the running total `t` into `floor(t * factor)`; the rule is awarded the difference
- *   (negative for a factor below 1; the total never goes below 0). So multipliers compound, rounded down at each
- *   step (2× then 1.5× on 100 points is 300), and a multiplier with no base points awards nothing. A rule with
- *   both kinds of effect contributes base points first and multiplies later.
+ *   in the same order, turn the running total `t` into `floor(t * factor)` (factor 1 to 100); the rule is
+ *   awarded the difference. So multipliers compound, rounded down at each step (2× then 1.5× on 100 points is
+ *   300), and a multiplier with no base points awards nothing. A rule with both kinds of effect contributes base
+ *   points first and multiplies later.
  * - Awards: one per rule whose points (base plus its multiplier difference) are not zero: rules with base points
  *   first, then rules with only multiplier points, each group in evaluation order. The awards sum to the final
  *   running total, which is never negative.
  * - Usage: each awarding rule that has a per-member limit yields one usage increment `{ruleId, periodKey}`; a
  *   rule whose points come to 0 does not count towards its limit.
+ * - Failures (cost.ts): each rule evaluates against its own `EvaluationBudget` (its condition and its item
+ *   conditions together). A rule that exhausts it, or a stored rule that no longer passes the checks made on
+ *   save (`compileStoredRule`), fails alone: it is treated as not matching (it neither awards, nor counts
+ *   towards its limit, nor stops later rules) and is listed in `failures` with the reason, for the caller to
+ *   record on the rule.
  */
-import { DomainError } from '../errors.js';
+import { DomainError, isDomainError } from '../errors.js';
 import { invariant } from '../invariant.js';
 import { limitPeriods, periodKey } from '../periods.js';
 import { compileCondition, conditionContext, type CompiledCondition } from './condition.js';
+import { EvaluationBudget } from './cost.js';
 import { compileEffects, multiplyPoints, pointsFromEffect, type CompiledEffect } from './effects.js';
 import type { EventFacts, MemberFacts, RuleAward, RuleDefinition } from './rule.js';
 
@@ -42,6 +48,8 @@ export interface CompiledRule {
   readonly definition: RuleDefinition;
   readonly condition: CompiledCondition | null;
   readonly effects: readonly CompiledEffect[];
+  /** Why a stored rule cannot run (it fails whenever it is a candidate), or null. */
+  readonly unusable: string | null;
 }
 
 /** The parts of a rule that are checked when it is saved; id, version and name are the caller's. */
@@ -53,9 +61,17 @@ export interface RuleUsagePeriod {
   periodKey: string;
 }
 
+/** A rule that failed on an event (module header, Failures): it awarded nothing, and says why. */
+export interface RuleFailure {
+  ruleId: string;
+  ruleVersion: number;
+  reason: string;
+}
+
 export interface RuleEvaluation {
   awards: RuleAward[];
   usageIncrements: RuleUsagePeriod[];
+  failures: RuleFailure[];
 }
 
 /**
@@ -71,7 +87,23 @@ export function validateRuleDefinition(input: RuleBody): void {
  * `validateRuleDefinition`, which only a rule stored without validation can reach.
  */
 export function compileRule(definition: RuleDefinition): CompiledRule {
-  return { definition, ...compileBody(definition) };
+  return { definition, ...compileBody(definition), unusable: null };
+}
+
+/**
+ * Prepares a stored rule for evaluation. A rule saved before a check it now fails (a pattern RE2 refuses, a
+ * cost above the budget, a factor below 1) is not refused here, where refusing would fail every event of its
+ * programme: it comes back unusable, and fails alone whenever it is a candidate. Throws no problem codes.
+ */
+export function compileStoredRule(definition: RuleDefinition): CompiledRule {
+  try {
+    return compileRule(definition);
+  } catch (error) {
+    if (!isDomainError(error)) throw error;
+    const where = error.errors[0]?.pointer;
+    const reason = `The rule no longer passes the checks made on save${where ? ` (${where})` : ''}: ${error.detail}`;
+    return { definition, condition: null, effects: [], unusable: reason };
+  }
 }
 
 /** The key of a per-member usage counter in the `usage` map given to `evaluateRules`. */
@@ -104,15 +136,27 @@ export function evaluateRules(input: {
   const context = conditionContext(event, input.member, input.now);
 
   const matched: { rule: CompiledRule; basePoints: number; multiplierPoints: number; periodKey: string | null }[] = [];
+  const failures: RuleFailure[] = [];
+  const fail = (rule: CompiledRule, reason: string) =>
+    failures.push({ ruleId: rule.definition.id, ruleVersion: rule.definition.version, reason });
   for (const rule of candidateRules(input.rules, event)) {
     const key = limitPeriodKey(rule, event, timezone);
     const limit = rule.definition.limits?.perMember;
     if (key !== null && limit && (usage.get(usageKey(rule.definition.id, key)) ?? 0) >= limit.count) continue;
-    if (rule.condition !== null && !rule.condition.matches(context)) continue;
-    const basePoints = rule.effects.reduce(
-      (sum, effect) => (effect.type === 'points' ? sum + pointsFromEffect(effect, context) : sum),
-      0,
-    );
+    if (rule.unusable !== null) {
+      fail(rule, rule.unusable);
+      continue;
+    }
+    const budget = new EvaluationBudget();
+    const matches = rule.condition === null || rule.condition.matches(context, budget);
+    const basePoints = matches
+      ? rule.effects.reduce((sum, effect) => (effect.type === 'points' ? sum + pointsFromEffect(effect, context, budget) : sum), 0)
+      : 0;
+    if (budget.failure !== null) {
+      fail(rule, budget.failure);
+      continue;
+    }
+    if (!matches) continue;
     matched.push({ rule, basePoints, multiplierPoints: 0, periodKey: key });
     if (!rule.definition.stackable) break;
   }
@@ -145,7 +189,7 @@ export function evaluateRules(input: {
 
   invariant(total >= 0, `the points of an event must not be negative, got ${total}`);
   invariant(awards.reduce((sum, award) => sum + award.points, 0) === total, 'awards must add up to the running total');
-  return { awards, usageIncrements };
+  return { awards, usageIncrements, failures };
 }
 
 /** Active rules for the event's type whose window contains it, in evaluation order. */

@@ -11,7 +11,7 @@ import type { LimitPeriod } from '../periods.js';
  */
 export type PointsEffect = { type: 'points'; amount: number; perSpend?: number; itemCondition?: string };
 
-/** Multiplies the points earned by the event so far (rounded down), e.g. double points in December. */
+/** Multiplies the points earned by the event so far (rounded down; factor 1 to 100), e.g. double points in December. */
 export type MultiplierEffect = { type: 'multiplier'; factor: number };
 
 export type RuleEffect = PointsEffect | MultiplierEffect;
@@ -61,6 +61,6 @@ export interface MemberFacts {
 export interface RuleAward {
   ruleId: string;
   ruleVersion: number;
-  /** Non-zero; negative only for a multiplier below 1. */
+  /** Positive: a rule's base points plus what its multipliers (factor 1 to 100) added. */
   points: number;
 }

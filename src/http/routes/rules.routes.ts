@@ -34,7 +34,12 @@ const TryRuleBody = Type.Object(
 const TryRuleResult = Type.Object({
   matched: Type.Boolean(),
   points: Type.Integer({ description: "What the rule alone would award (before a tier multiplier)" }),
-  reason: Nullable(Type.Union([Type.Literal('trigger'), Type.Literal('inactive'), Type.Literal('window'), Type.Literal('condition')], { description: 'Why it did not match' })),
+  reason: Nullable(
+    Type.Union([Type.Literal('trigger'), Type.Literal('inactive'), Type.Literal('window'), Type.Literal('condition'), Type.Literal('failed')], {
+      description: 'Why it did not match; `failed`: the rule went over its cost bound on this sample (see `failure`)',
+    }),
+  ),
+  failure: Nullable(Type.String({ description: 'Why the rule failed on this sample, as ingestion would record it on the rule' })),
 });
 
 export function ruleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
@@ -56,7 +61,8 @@ export function ruleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     schema: {
       tags,
       summary: 'Create an earn rule',
-      description: 'The condition is CEL over `event`, `member` and `now`; it is parsed and type-checked here, so an invalid one is a 422 now, never an error at event time.',
+      description:
+        'The condition is CEL over `event`, `member` and `now`; it is parsed, type-checked and held to the cost limits here (README, Earn rules), so an invalid or too costly one is a 422 now, never an error at event time.',
       body: RuleBody,
       response: { 201: Rule, ...problems(400, 401, 403, 422) },
     },
@@ -70,7 +76,7 @@ export function ruleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       tags,
       summary: 'Try an unsaved rule on a sample event and member',
       description:
-        'Runs the rule through the same checks and engine as ingestion and writes nothing: an invalid rule is the 422 a save would give (pointers under `/rule`); otherwise whether it matches, the points, and why not. Per-member limits are not counted.',
+        'Runs the rule through the same checks and engine as ingestion and writes nothing: an invalid rule is the 422 a save would give (pointers under `/rule`); otherwise whether it matches, the points, and why not. Per-member limits are not counted. The sample\'s `event.data` and `member.attributes` are held to the limits of event data (422 `event_data_too_large`).',
       body: TryRuleBody,
       response: { 200: TryRuleResult, ...problems(400, 401, 403, 422) },
     },

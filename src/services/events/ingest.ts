@@ -33,7 +33,7 @@ import { findEvents, findOrders } from '../../storage/repositories/events.reposi
 import { listDueExpiryLots, listOpenLotsOfMembers, postingRows } from '../../storage/repositories/ledger.repository.js';
 import { lockMembers } from '../../storage/repositories/members.repository.js';
 import { findProgram } from '../../storage/repositories/programs.repository.js';
-import { readRuleUsageOfMembers, upsertRuleUsage } from '../../storage/repositories/rules.repository.js';
+import { readRuleUsageOfMembers, recordRuleFailures, upsertRuleUsage } from '../../storage/repositories/rules.repository.js';
 import type { Database, MemberRow } from '../../storage/schema.js';
 import type { Trx } from '../../storage/transaction.js';
 import { requestHash } from '../request-hash.js';
@@ -292,6 +292,7 @@ async function writeGroup(ctx: ServiceContext, trx: Trx, plan: EventPlan, tiers:
         .map((m) => [text(m.id), big(m.available), big(m.pending), big(m.lifetimeEarned), big(m.purchaseCount), big(m.refundedOrders), nullableText(m.tier), big(now)]),
     );
   for (const statement of upsertRuleUsage(trx, [...writes.usage.values()].map((u) => ({ programId, ...u })))) batch.add(statement);
+  for (const statement of recordRuleFailures(trx, programId, writes.ruleFailures, now)) batch.add(statement);
   for (const statement of tiers.statements(trx)) batch.add(statement);
   await batch.execute(ctx.storage.dialect);
 }

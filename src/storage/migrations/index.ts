@@ -14,6 +14,7 @@ import * as rewardImages from './0012-reward-images.js';
 import * as memberNameSearch from './0013-member-name-search.js';
 import * as ledgerTrust from './0014-ledger-trust.js';
 import * as referralRewards from './0015-referral-rewards.js';
+import * as ruleFailures from './0016-rule-failures.js';
 
 /** Every migration, in order. A migration on main is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0013-member-name-search': memberNameSearch,
   '0014-ledger-trust': ledgerTrust,
   '0015-referral-rewards': referralRewards,
+  '0016-rule-failures': ruleFailures,
 };

@@ -1,4 +1,5 @@
 import type { Compilable, Insertable } from 'kysely';
+import type { RuleFailure } from '../../domain/rules/evaluate.js';
 import type { RulesTable } from '../schema.js';
 import type { Trx } from '../transaction.js';
 
@@ -75,6 +76,51 @@ export async function readRuleUsageOfMembers(db: Trx, programId: string, memberI
     .select(['ruleId', 'memberId', 'periodKey', 'count'])
     .where('programId', '=', programId)
     .where('memberId', 'in', memberIds)
+    .where('ruleId', 'in', ruleIds)
+    .execute();
+}
+
+/**
+ * Adds failures of rules (from the events of one group) to their counters: one row per rule with the count and
+ * the group's last failure. Rows go in rule id order, so two groups always lock the counters in the same order.
+ */
+export function recordRuleFailures(trx: Trx, programId: string, failures: readonly RuleFailure[], at: number): Compilable[] {
+  if (failures.length === 0) return [];
+  const byRule = new Map<string, { programId: string; ruleId: string; failureCount: number; lastFailureAt: number; lastFailureVersion: number; lastFailureReason: string }>();
+  for (const failure of failures) {
+    const count = (byRule.get(failure.ruleId)?.failureCount ?? 0) + 1;
+    byRule.set(failure.ruleId, {
+      programId,
+      ruleId: failure.ruleId,
+      failureCount: count,
+      lastFailureAt: at,
+      lastFailureVersion: failure.ruleVersion,
+      lastFailureReason: failure.reason,
+    });
+  }
+  const rows = [...byRule.values()].sort((a, b) => (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0));
+  return [
+    trx
+      .insertInto('ruleFailures')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.columns(['programId', 'ruleId']).doUpdateSet((eb) => ({
+          failureCount: eb(eb.ref('ruleFailures.failureCount'), '+', eb.ref('excluded.failureCount')),
+          lastFailureAt: eb.ref('excluded.lastFailureAt'),
+          lastFailureVersion: eb.ref('excluded.lastFailureVersion'),
+          lastFailureReason: eb.ref('excluded.lastFailureReason'),
+        })),
+      ),
+  ];
+}
+
+/** The failure counters of these rules (rules that never failed have none). */
+export async function findRuleFailures(db: Trx, programId: string, ruleIds: string[]) {
+  if (ruleIds.length === 0) return [];
+  return db
+    .selectFrom('ruleFailures')
+    .select(['ruleId', 'failureCount', 'lastFailureAt', 'lastFailureVersion', 'lastFailureReason'])
+    .where('programId', '=', programId)
     .where('ruleId', 'in', ruleIds)
     .execute();
 }

@@ -2568,6 +2568,7 @@ export interface paths {
                                     perSpend?: number;
                                     /** @description CEL over `item`: which basket lines count */
                                     itemCondition?: string;
+                                    /** @description A multiplier's factor, from 1 to 100 */
                                     factor?: number;
                                 }[];
                                 limits: {
@@ -2583,6 +2584,14 @@ export interface paths {
                                 active: boolean;
                                 /** Format: date-time */
                                 createdAt: string;
+                                /** @description Events on which the rule went over its cost bound (or no longer passed the checks made on save) and awarded nothing; the event itself was recorded */
+                                failures: {
+                                    /** @description Events on which the rule failed, over all its versions */
+                                    count: number;
+                                    lastAt: string | null;
+                                    lastReason: string | null;
+                                    lastVersion: number | null;
+                                };
                             }[];
                             nextCursor: string | null;
                         };
@@ -2620,7 +2629,7 @@ export interface paths {
         put?: never;
         /**
          * Create an earn rule
-         * @description The condition is CEL over `event`, `member` and `now`; it is parsed and type-checked here, so an invalid one is a 422 now, never an error at event time.
+         * @description The condition is CEL over `event`, `member` and `now`; it is parsed, type-checked and held to the cost limits here (README, Earn rules), so an invalid or too costly one is a 422 now, never an error at event time.
          */
         post: {
             parameters: {
@@ -2642,6 +2651,7 @@ export interface paths {
                             perSpend?: number;
                             /** @description CEL over `item`: which basket lines count */
                             itemCondition?: string;
+                            /** @description A multiplier's factor, from 1 to 100 */
                             factor?: number;
                         }[];
                         validFrom?: string | null;
@@ -2678,6 +2688,7 @@ export interface paths {
                                 perSpend?: number;
                                 /** @description CEL over `item`: which basket lines count */
                                 itemCondition?: string;
+                                /** @description A multiplier's factor, from 1 to 100 */
                                 factor?: number;
                             }[];
                             limits: {
@@ -2693,6 +2704,14 @@ export interface paths {
                             active: boolean;
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description Events on which the rule went over its cost bound (or no longer passed the checks made on save) and awarded nothing; the event itself was recorded */
+                            failures: {
+                                /** @description Events on which the rule failed, over all its versions */
+                                count: number;
+                                lastAt: string | null;
+                                lastReason: string | null;
+                                lastVersion: number | null;
+                            };
                         };
                     };
                 };
@@ -2751,7 +2770,7 @@ export interface paths {
         put?: never;
         /**
          * Try an unsaved rule on a sample event and member
-         * @description Runs the rule through the same checks and engine as ingestion and writes nothing: an invalid rule is the 422 a save would give (pointers under `/rule`); otherwise whether it matches, the points, and why not. Per-member limits are not counted.
+         * @description Runs the rule through the same checks and engine as ingestion and writes nothing: an invalid rule is the 422 a save would give (pointers under `/rule`); otherwise whether it matches, the points, and why not. Per-member limits are not counted. The sample's `event.data` and `member.attributes` are held to the limits of event data (422 `event_data_too_large`).
          */
         post: {
             parameters: {
@@ -2774,6 +2793,7 @@ export interface paths {
                                 perSpend?: number;
                                 /** @description CEL over `item`: which basket lines count */
                                 itemCondition?: string;
+                                /** @description A multiplier's factor, from 1 to 100 */
                                 factor?: number;
                             }[];
                             validFrom?: string | null;
@@ -2824,7 +2844,8 @@ export interface paths {
                             matched: boolean;
                             /** @description What the rule alone would award (before a tier multiplier) */
                             points: number;
-                            reason: ("trigger" | "inactive" | "window" | "condition") | null;
+                            reason: ("trigger" | "inactive" | "window" | "condition" | "failed") | null;
+                            failure: string | null;
                         };
                     };
                 };
@@ -2910,6 +2931,7 @@ export interface paths {
                                 perSpend?: number;
                                 /** @description CEL over `item`: which basket lines count */
                                 itemCondition?: string;
+                                /** @description A multiplier's factor, from 1 to 100 */
                                 factor?: number;
                             }[];
                             limits: {
@@ -2925,6 +2947,14 @@ export interface paths {
                             active: boolean;
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description Events on which the rule went over its cost bound (or no longer passed the checks made on save) and awarded nothing; the event itself was recorded */
+                            failures: {
+                                /** @description Events on which the rule failed, over all its versions */
+                                count: number;
+                                lastAt: string | null;
+                                lastReason: string | null;
+                                lastVersion: number | null;
+                            };
                         };
                     };
                 };
@@ -3032,6 +3062,7 @@ export interface paths {
                             perSpend?: number;
                             /** @description CEL over `item`: which basket lines count */
                             itemCondition?: string;
+                            /** @description A multiplier's factor, from 1 to 100 */
                             factor?: number;
                         }[];
                         validFrom?: string | null;
@@ -3068,6 +3099,7 @@ export interface paths {
                                 perSpend?: number;
                                 /** @description CEL over `item`: which basket lines count */
                                 itemCondition?: string;
+                                /** @description A multiplier's factor, from 1 to 100 */
                                 factor?: number;
                             }[];
                             limits: {
@@ -3083,6 +3115,14 @@ export interface paths {
                             active: boolean;
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description Events on which the rule went over its cost bound (or no longer passed the checks made on save) and awarded nothing; the event itself was recorded */
+                            failures: {
+                                /** @description Events on which the rule failed, over all its versions */
+                                count: number;
+                                lastAt: string | null;
+                                lastReason: string | null;
+                                lastVersion: number | null;
+                            };
                         };
                     };
                 };

@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderWithProviders, stubApi } from '../../test-utils';
-import { RuleForm } from './RulesPage';
+import { RuleForm, RulesPage } from './RulesPage';
 
 // The page talks through the shared admin client, which takes the global fetch when it is first made; route it
 // through a stub each test can swap.
@@ -87,5 +87,42 @@ describe('earn-rule editor', () => {
     fireEvent.change(screen.getByLabelText('Sample event type'), { target: { value: 'review' } });
     fireEvent.click(screen.getByRole('button', { name: 'Try it' }));
     expect((await screen.findByRole('status')).textContent).toContain("The event type is not the rule's trigger.");
+  });
+
+  it('the try panel says a rule went over its cost bound, with the reason', async () => {
+    const failure = 'The rule needed more than 100000 evaluation steps for this event, so it was stopped.';
+    current = stubApi({ 'POST /v1/rules/try': { status: 200, body: { matched: false, points: 0, reason: 'failed', failure } } });
+    renderWithProviders(<RuleForm rule={null} onDone={() => undefined} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Try it' }));
+    const status = await screen.findByRole('status');
+    expect(status.textContent).toContain('went over its cost bound');
+    expect(status.textContent).toContain(failure);
+  });
+});
+
+describe('earn-rule list', () => {
+  const rule = (id: string, failures: Record<string, unknown>) => ({
+    id, version: 2, name: `rule ${id}`, trigger: 'purchase', condition: null, effects: [{ type: 'points', amount: 1 }], limits: null,
+    validFrom: null, validUntil: null, priority: 0, stackable: true, active: true, createdAt: '2026-03-01T00:00:00Z', failures,
+  });
+
+  it("shows how often each rule failed on events, when and why it last did", async () => {
+    current = stubApi({
+      'GET /v1/rules': {
+        status: 200,
+        body: {
+          data: [
+            rule('rul_ok', { count: 0, lastAt: null, lastReason: null, lastVersion: null }),
+            rule('rul_costly', { count: 3, lastAt: '2026-03-15T12:00:00Z', lastReason: 'The rule needed more than 100000 evaluation steps.', lastVersion: 2 }),
+          ],
+          nextCursor: null,
+        },
+      },
+    });
+    renderWithProviders(<RulesPage />);
+    expect(await screen.findByText('3 failures')).toBeTruthy();
+    expect(screen.getByText('The rule needed more than 100000 evaluation steps.')).toBeTruthy();
+    expect(screen.getByText(/version 2/)).toBeTruthy();
+    expect(screen.getByText('None')).toBeTruthy();
   });
 });

@@ -3,6 +3,7 @@
  * current rule to `POST /v1/rules/try`, which runs the server's own parser and writes nothing, so the message
  * under the field is the one a save would give (422 `rule_condition_invalid` at `/rule/condition`). The same
  * endpoint backs the "Try it" panel: a sample event and member in, matched and points (or why not) out.
+ * A rule that went over its cost bound on events awarded nothing there; the list shows how often and why.
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import {
@@ -15,7 +16,7 @@ import { api, unwrap } from '../../api/client';
 import type { paths } from '../../api/schema';
 import { ProblemError } from '../../api/problem';
 import { fieldError, ProblemAlert } from '../../shared/ProblemAlert';
-import { formatNumber } from '../../shared/format';
+import { formatDateTime, formatNumber } from '../../shared/format';
 
 type Rule = paths['/v1/rules']['get']['responses'][200]['content']['application/json']['data'][number];
 type TryBody = paths['/v1/rules/try']['post']['requestBody']['content']['application/json'];
@@ -39,7 +40,7 @@ function conditionMessage(error: unknown, prefix: '' | '/rule'): string | undefi
  * filled in are stood in for, so an unfinished name or amount does not hide what is wrong with the condition.
  */
 async function checkCondition(rule: DraftRule, signal: AbortSignal): Promise<string | null> {
-  const complete = rule.effects.every((effect) => (effect.type === 'points' ? (effect.amount ?? 0) > 0 : (effect.factor ?? 0) > 0));
+  const complete = rule.effects.every((effect) => (effect.type === 'points' ? (effect.amount ?? 0) > 0 : (effect.factor ?? 0) >= 1));
   const body: TryBody = {
     rule: {
       ...rule,
@@ -147,6 +148,7 @@ function TryPanel({ rule }: { rule: DraftRule }) {
       {result && !attempt.isPending && (
         <Alert role="status" color={result.matched ? 'teal' : 'gray'} title={result.matched ? t('rules.try.matched') : t('rules.try.notMatched')}>
           {result.matched ? t('rules.try.points', { points: formatNumber(result.points) }) : t(`rules.try.reasons.${result.reason ?? 'condition'}`)}
+          {result.failure && <Text size="sm">{result.failure}</Text>}
         </Alert>
       )}
     </Stack>
@@ -257,6 +259,7 @@ export function RuleForm({ rule, onDone }: { rule: Rule | null; onDone(): void }
               value={amount}
               onChange={setAmount}
               decimalScale={effectType === 'points' ? 0 : 2}
+              min={1}
               error={fieldError(save.error, '/effects/0/amount') ?? fieldError(save.error, '/effects/0/factor')}
             />
           </Group>
@@ -272,6 +275,21 @@ export function RuleForm({ rule, onDone }: { rule: Rule | null; onDone(): void }
         </Stack>
       </form>
       <TryPanel rule={draft} />
+    </Stack>
+  );
+}
+
+/** How often a rule failed on an event (it awarded nothing there), and the last reason. */
+function RuleFailures({ failures }: { failures: Rule['failures'] }) {
+  const { t } = useTranslation();
+  if (failures.count === 0) return <Text size="sm" c="dimmed">{t('rules.failuresNone')}</Text>;
+  return (
+    <Stack gap={2}>
+      <Badge color="red">{t('rules.failuresCount', { count: failures.count, formatted: formatNumber(failures.count) })}</Badge>
+      <Text size="xs" c="dimmed">
+        {t('rules.lastFailure', { at: formatDateTime(failures.lastAt), version: failures.lastVersion ?? '–' })}
+      </Text>
+      <Text size="xs">{failures.lastReason}</Text>
     </Stack>
   );
 }
@@ -295,6 +313,7 @@ export function RulesPage() {
               <Table.Th>{t('rules.trigger')}</Table.Th>
               <Table.Th>{t('rules.condition')}</Table.Th>
               <Table.Th>{t('rules.active')}</Table.Th>
+              <Table.Th>{t('rules.failures')}</Table.Th>
               <Table.Th>{t('common.actions')}</Table.Th>
             </Table.Tr>
           </Table.Thead>
@@ -306,6 +325,9 @@ export function RulesPage() {
                 <Table.Td style={{ fontFamily: 'monospace' }}>{rule.condition ?? '–'}</Table.Td>
                 <Table.Td>
                   <Badge color={rule.active ? 'teal' : 'gray'}>{rule.active ? t('common.yes') : t('common.no')}</Badge>
+                </Table.Td>
+                <Table.Td>
+                  <RuleFailures failures={rule.failures} />
                 </Table.Td>
                 <Table.Td>
                   <Button size="xs" variant="default" onClick={() => setEditing(rule)}>
